@@ -1,0 +1,943 @@
+"""The register: who signed what with whom, when, where, and how sure we are of it.
+
+Every fact that comes from outside is tied to a ``Source`` through a citation that says
+how sure the fact is (confirmed, reported or inferred), so a reader can always tell a
+confirmed fact from an inference. An unknown stays empty rather than guessed.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+
+class Confidence(models.TextChoices):
+    """How sure the register is of a fact, as its source supports it."""
+
+    CONFIRMED = "confirmed", _("confirmed")
+    REPORTED = "reported", _("reported")
+    INFERRED = "inferred", _("inferred")
+
+
+# --- Countries ------------------------------------------------------------------------
+
+
+class CountryManager(models.Manager):
+    def get_by_natural_key(self, code):
+        return self.get(code=code)
+
+
+class Country(models.Model):
+    """A state, by its ISO 3166-1 alpha-2 code (filled for every code by a migration)."""
+
+    code = models.CharField(_("ISO 3166-1 alpha-2 code"), max_length=2, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = CountryManager()
+
+    class Meta:
+        ordering = ("name", "code")
+        verbose_name = _("country")
+        verbose_name_plural = _("countries")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=r"^[A-Z]{2}$"),
+                name="agreements_country_code_alpha2",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.code,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:country-detail", kwargs={"code": self.code.lower()})
+
+    def clean(self):
+        self.code = (self.code or "").upper()
+
+
+# --- Bodies ---------------------------------------------------------------------------
+
+
+class BodyQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Body(models.Model):
+    """A signatory body: a state, a ministry, an academy, a chamber, a company...
+
+    Bodies are renamed and reorganised; their earlier names live in ``BodyName`` so a
+    document shows the name a body had on the day it signed.
+    """
+
+    class Kind(models.TextChoices):
+        STATE = "state", _("state")
+        HEAD_OF_STATE = "head_of_state", _("head of state")
+        GOVERNMENT = "government", _("government")
+        PARLIAMENT = "parliament", _("parliament")
+        MINISTRY = "ministry", _("ministry")
+        AGENCY = "agency", _("agency")
+        ACADEMY = "academy", _("academy")
+        CHAMBER = "chamber", _("chamber")
+        STATE_COMPANY = "state_company", _("state company")
+        COMPANY = "company", _("company")
+        MEDIA = "media", _("media")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=300)
+    short_name = models.CharField(_("short name or acronym"), max_length=50, blank=True)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="bodies",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent body"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    objects = BodyQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("name", "id")
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies")
+        indexes = [
+            # the bodies list groups by country and sorts by name
+            models.Index(
+                fields=("country", "name"), name="agreements_body_country_name"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(parent=F("id")), name="agreements_body_not_own_parent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.short_name})" if self.short_name else self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:body-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.parent_id and self.pk and self.parent_id == self.pk:
+            raise ValidationError({"parent": _("A body cannot be its own parent.")})
+
+    def name_on(self, day):
+        """The name the body had on ``day`` (uses prefetched ``former_names``)."""
+        if day is not None:
+            for former in self.former_names.all():
+                if former.covers(day):
+                    return former.name
+        return self.name
+
+
+class BodyNameManager(models.Manager):
+    def get_by_natural_key(self, body_slug, name):
+        return self.get(body__slug=body_slug, name=name)
+
+
+class BodyName(models.Model):
+    """A name a body carried for a while before it was renamed or reorganised."""
+
+    body = models.ForeignKey(
+        Body,
+        verbose_name=_("body"),
+        on_delete=models.CASCADE,
+        related_name="former_names",
+    )
+    name = models.CharField(_("name"), max_length=300)
+    short_name = models.CharField(_("short name"), max_length=50, blank=True)
+    valid_from = models.DateField(_("used from"), null=True, blank=True)
+    valid_until = models.DateField(_("used until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    objects = BodyNameManager()
+
+    class Meta:
+        ordering = ("body", "-valid_until", "name")
+        verbose_name = _("former name")
+        verbose_name_plural = _("former names")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("body", "name"), name="agreements_bodyname_unique_per_body"
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="agreements_bodyname_until_after_from",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (*self.body.natural_key(), self.name)
+
+    natural_key.dependencies = ["agreements.body"]
+
+    def clean(self):
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            raise ValidationError(
+                {"valid_until": _("“Used until” cannot be before “used from”.")}
+            )
+
+    def covers(self, day):
+        return (self.valid_from is None or self.valid_from <= day) and (
+            self.valid_until is not None and day <= self.valid_until
+        )
+
+
+# --- Sources --------------------------------------------------------------------------
+
+
+class SourceManager(models.Manager):
+    def get_by_natural_key(self, url):
+        return self.get(url=url)
+
+
+class Source(models.Model):
+    """A published text the register relies on: an article, an official page, a gazette."""
+
+    url = models.URLField(_("URL"), max_length=500, unique=True)
+    publisher = models.CharField(_("publisher"), max_length=200, blank=True)
+    title = models.CharField(_("title"), max_length=500, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    accessed_on = models.DateField(_("access date"), null=True, blank=True)
+
+    objects = SourceManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("publisher", "-published_on", "url")
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self):
+        label = self.title or self.url
+        return f"{self.publisher}: {label}" if self.publisher else label
+
+    def natural_key(self):
+        return (self.url,)
+
+
+class Citation(models.Model):
+    """What a source supports, and how sure that support is."""
+
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence, default=Confidence.REPORTED
+    )
+    claim = models.CharField(
+        _("what it supports"),
+        max_length=300,
+        blank=True,
+        help_text=_("The fact this source supports, e.g. “signatories” or “date”."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ("id",)
+
+    def __str__(self):
+        return f"{self.source} ({self.get_confidence_display()})"
+
+
+# --- Events ---------------------------------------------------------------------------
+
+
+class EventQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def published(self):
+        return self.filter(is_published=True)
+
+    def with_recorded_count(self, *, published_only=True):
+        """Annotate ``documents_recorded``: documents the register holds for the event."""
+        condition = Q(documents__is_published=True) if published_only else Q()
+        return self.annotate(
+            documents_recorded=models.Count(
+                "documents", filter=condition, distinct=True
+            )
+        )
+
+
+class Event(models.Model):
+    """The occasion of a signing: a visit, a summit, a commission's session.
+
+    Sources often say how many documents were signed without listing them all; the
+    event keeps that reported number so the register can show what is still missing.
+    """
+
+    class Kind(models.TextChoices):
+        OFFICIAL_VISIT = "official_visit", _("official visit")
+        STATE_VISIT = "state_visit", _("state visit")
+        WORKING_VISIT = "working_visit", _("working visit")
+        SUMMIT = "summit", _("summit")
+        COMMISSION = "commission", _("intergovernmental commission")
+        COUNCIL_MEETING = "council_meeting", _("council meeting")
+        FORUM = "forum", _("forum")
+        OTHER = "other", _("other")
+
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
+    date = models.DateField(_("date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.ForeignKey(
+        Country,
+        verbose_name=_("country"),
+        on_delete=models.PROTECT,
+        related_name="events",
+        null=True,
+        blank=True,
+    )
+    description = models.TextField(_("description"), blank=True)
+    documents_reported = models.PositiveSmallIntegerField(
+        _("documents reported"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "How many documents the sources say were signed; empty if unknown."
+        ),
+    )
+    is_published = models.BooleanField(_("published"), default=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("-date", "title")
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        indexes = [
+            # the events list sorts by date, newest first
+            models.Index(fields=("-date", "title"), name="agreements_event_date"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
+                name="agreements_event_end_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({date_format(self.date, 'j F Y')})"
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def get_absolute_url(self):
+        return reverse("agreements:event-detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        if self.end_date and self.date and self.end_date < self.date:
+            raise ValidationError(
+                {"end_date": _("The end date cannot be before the date.")}
+            )
+
+    def reconciliation(self, recorded):
+        """'6 reported, 6 recorded' and how many are still unidentified."""
+        reported = self.documents_reported
+        missing = max(reported - recorded, 0) if reported is not None else None
+        return {"reported": reported, "recorded": recorded, "missing": missing}
+
+
+class EventCitation(Citation):
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+
+    class Meta(Citation.Meta):
+        verbose_name = _("event source")
+        verbose_name_plural = _("event sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("event", "source", "claim"),
+                name="agreements_eventcitation_unique",
+            ),
+        ]
+
+    def natural_key(self):
+        return (*self.event.natural_key(), *self.source.natural_key(), self.claim)
+
+    natural_key.dependencies = ["agreements.event", "agreements.source"]
+
+
+class EventCitationManager(models.Manager):
+    def get_by_natural_key(self, event_slug, url, claim):
+        return self.get(event__slug=event_slug, source__url=url, claim=claim)
+
+
+EventCitation.add_to_class("objects", EventCitationManager())
+
+
+# --- Topics ---------------------------------------------------------------------------
+
+
+class TopicManager(models.Manager):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+
+class Topic(models.Model):
+    """A field of cooperation (trade, science, media...); staff can add more."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    objects = TopicManager()
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.slug,)
+
+
+# --- Documents ------------------------------------------------------------------------
+
+
+class DocumentQuerySet(models.QuerySet):
+    def get_by_natural_key(self, slug):
+        return self.get(slug=slug)
+
+    def published(self):
+        return self.filter(is_published=True)
+
+    def with_parties(self):
+        """Prefetch parties with their bodies, countries and former names."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "parties",
+                queryset=Party.objects.select_related("body__country").prefetch_related(
+                    "body__former_names"
+                ),
+            )
+        )
+
+
+class Document(models.Model):
+    """A signed bilateral document: treaty, agreement, protocol, memorandum, statement...
+
+    The slug goes into public URLs and must stay stable once published. Legal status
+    (is it in force?) and follow-up status (has anything come of it?) are kept apart
+    because they change for different reasons.
+    """
+
+    class Kind(models.TextChoices):
+        TREATY = "treaty", _("treaty")
+        AGREEMENT = "agreement", _("agreement")
+        PROTOCOL = "protocol", _("protocol")
+        MEMORANDUM = "memorandum", _("memorandum of understanding")
+        JOINT_STATEMENT = "joint_statement", _("joint statement")
+        DECLARATION = "declaration", _("declaration")
+        PROGRAMME = "programme", _("programme")
+        ACTION_PLAN = "action_plan", _("action plan")
+        OTHER = "other", _("other")
+
+    class LegalStatus(models.TextChoices):
+        SIGNED = "signed", _("signed")
+        IN_FORCE = "in_force", _("in force")
+        PROVISIONAL = "provisional", _("provisionally applied")
+        SUSPENDED = "suspended", _("suspended")
+        TERMINATED = "terminated", _("terminated")
+        EXPIRED = "expired", _("expired")
+        SUPERSEDED = "superseded", _("superseded")
+
+    class FollowUpStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("not started")
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+        STALLED = "stalled", _("stalled")
+        NOT_APPLICABLE = "not_applicable", _("not applicable")
+        UNKNOWN = "unknown", _("unknown")
+
+    title = models.CharField(_("title"), max_length=500)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    event = models.ForeignKey(
+        Event,
+        verbose_name=_("event"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+        null=True,
+        blank=True,
+    )
+    event_confidence = models.CharField(
+        _("place in the event's package"),
+        max_length=10,
+        choices=Confidence,
+        blank=True,
+        help_text=_(
+            "How sure it is that this document is one of those the sources count for "
+            "the event; “inferred” is shown to readers."
+        ),
+    )
+    signed_on = models.DateField(_("date of signature"))
+    signed_city = models.CharField(_("place of signature"), max_length=100, blank=True)
+    signed_country = models.ForeignKey(
+        Country,
+        verbose_name=_("country of signature"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    topics = models.ManyToManyField(
+        Topic, verbose_name=_("topics"), blank=True, related_name="documents"
+    )
+    legal_status = models.CharField(
+        _("legal status"),
+        max_length=20,
+        choices=LegalStatus,
+        default=LegalStatus.SIGNED,
+    )
+    entered_into_force_on = models.DateField(
+        _("entry into force"), null=True, blank=True
+    )
+    ended_on = models.DateField(
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("When it was terminated, expired or superseded."),
+    )
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    validity_note = models.CharField(
+        _("validity note"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Where the validity period comes from, e.g. “for 2022-2026” in the title."
+        ),
+    )
+    follow_up_status = models.CharField(
+        _("follow-up status"),
+        max_length=20,
+        choices=FollowUpStatus,
+        default=FollowUpStatus.UNKNOWN,
+    )
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Unpublished records are for staff only."),
+    )
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = DocumentQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[topics])
+
+    class Meta:
+        ordering = ("-signed_on", "title")
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        indexes = [
+            # the public list: published, newest signature first (default sort)
+            models.Index(
+                fields=("is_published", "-signed_on", "title"),
+                name="agreements_doc_pub_signed",
+            ),
+            # ?ordering=title
+            models.Index(
+                fields=("is_published", "title"), name="agreements_doc_pub_title"
+            ),
+            # ?ordering=updated
+            models.Index(
+                fields=("is_published", "-updated_at"),
+                name="agreements_doc_pub_updated",
+            ),
+            # ?kind=, ?status=, ?follow_up=
+            models.Index(fields=("kind", "-signed_on"), name="agreements_doc_kind"),
+            models.Index(
+                fields=("legal_status", "-signed_on"), name="agreements_doc_status"
+            ),
+            models.Index(
+                fields=("follow_up_status", "-signed_on"),
+                name="agreements_doc_follow_up",
+            ),
+            # ?signed_after= / ?signed_before= and the admin's year filter
+            models.Index(fields=("signed_on",), name="agreements_doc_signed_on"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("signed_on")),
+                name="agreements_document_end_after_signature",
+            ),
+            models.CheckConstraint(
+                condition=Q(entered_into_force_on__isnull=True)
+                | Q(entered_into_force_on__gte=F("signed_on")),
+                name="agreements_document_force_after_signature",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_from__isnull=True)
+                | Q(valid_until__isnull=True)
+                | Q(valid_until__gte=F("valid_from")),
+                name="agreements_document_validity_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("agreements:document-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
+
+    def clean(self):
+        errors = {}
+        if self.signed_on:
+            if self.ended_on and self.ended_on < self.signed_on:
+                errors["ended_on"] = _(
+                    "The end date cannot be before the date of signature."
+                )
+            if (
+                self.entered_into_force_on
+                and self.entered_into_force_on < self.signed_on
+            ):
+                errors["entered_into_force_on"] = _(
+                    "Entry into force cannot be before the date of signature."
+                )
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("“Valid until” cannot be before “valid from”.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class DocumentTitle(models.Model):
+    """The title in another language, or a variant wording used by some sources."""
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", _("English")
+        KAZAKH = "kk", _("Kazakh")
+        RUSSIAN = "ru", _("Russian")
+        AZERBAIJANI = "az", _("Azerbaijani")
+        OTHER = "other", _("other")
+
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="titles",
+    )
+    language = models.CharField(_("language"), max_length=5, choices=Language)
+    title = models.CharField(_("title"), max_length=500)
+    is_official = models.BooleanField(
+        _("official"), default=False, help_text=_("Off for a variant wording.")
+    )
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+
+    class Meta:
+        ordering = ("document", "language", "title")
+        verbose_name = _("title in another language or variant")
+        verbose_name_plural = _("titles in other languages and variants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("document", "language", "title"),
+                name="agreements_documenttitle_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.language, self.title)
+
+    natural_key.dependencies = ["agreements.document"]
+
+
+class DocumentTitleManager(models.Manager):
+    def get_by_natural_key(self, slug, language, title):
+        return self.get(document__slug=slug, language=language, title=title)
+
+
+DocumentTitle.add_to_class("objects", DocumentTitleManager())
+
+
+class DocumentCitation(Citation):
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+    history = HistoricalRecords()
+
+    class Meta(Citation.Meta):
+        verbose_name = _("document source")
+        verbose_name_plural = _("document sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("document", "source", "claim"),
+                name="agreements_documentcitation_unique",
+            ),
+        ]
+
+    def natural_key(self):
+        return (*self.document.natural_key(), *self.source.natural_key(), self.claim)
+
+    natural_key.dependencies = ["agreements.document", "agreements.source"]
+
+
+class DocumentCitationManager(models.Manager):
+    def get_by_natural_key(self, slug, url, claim):
+        return self.get(document__slug=slug, source__url=url, claim=claim)
+
+
+DocumentCitation.add_to_class("objects", DocumentCitationManager())
+
+
+# --- Parties and signatures ----------------------------------------------------------
+
+
+class PartyManager(models.Manager):
+    def get_by_natural_key(self, document_slug, body_slug):
+        return self.get(document__slug=document_slug, body__slug=body_slug)
+
+
+class Party(models.Model):
+    """One side of a document: the body, and who signed for it when that is known."""
+
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="parties",
+    )
+    body = models.ForeignKey(
+        Body, verbose_name=_("body"), on_delete=models.PROTECT, related_name="parties"
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=1)
+    signatory_name = models.CharField(
+        _("signatory"),
+        max_length=200,
+        blank=True,
+        help_text=_("Empty when not reported."),
+    )
+    signatory_position = models.CharField(
+        _("signatory's position"), max_length=300, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    objects = PartyManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("document", "order", "id")
+        verbose_name = _("party and signature")
+        verbose_name_plural = _("parties and signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("document", "body"),
+                name="agreements_party_one_signature_per_body",
+            ),
+            models.UniqueConstraint(
+                fields=("document", "order"), name="agreements_party_unique_order"
+            ),
+        ]
+        indexes = [
+            # ?body= and the body page: the documents a body signed
+            models.Index(fields=("body", "document"), name="agreements_party_body"),
+        ]
+
+    def __str__(self):
+        who = f" — {self.signatory_name}" if self.signatory_name else ""
+        return f"{self.body}{who}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), *self.body.natural_key())
+
+    natural_key.dependencies = ["agreements.document", "agreements.body"]
+
+    def validate_unique(self, exclude=None):
+        try:
+            super().validate_unique(exclude)
+        except ValidationError as error:
+            if "__all__" in getattr(error, "error_dict", {}) and self.body_id:
+                raise ValidationError(
+                    {"body": _("This body already signed this document.")}
+                ) from error
+            raise
+
+    @property
+    def body_name_at_signing(self):
+        return self.body.name_on(self.document.signed_on)
+
+
+class PartyCitation(Citation):
+    party = models.ForeignKey(
+        Party,
+        verbose_name=_("party"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+    history = HistoricalRecords()
+
+    class Meta(Citation.Meta):
+        verbose_name = _("signature source")
+        verbose_name_plural = _("signature sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("party", "source", "claim"),
+                name="agreements_partycitation_unique",
+            ),
+        ]
+
+    def natural_key(self):
+        return (*self.party.natural_key(), *self.source.natural_key(), self.claim)
+
+    natural_key.dependencies = ["agreements.party", "agreements.source"]
+
+
+class PartyCitationManager(models.Manager):
+    def get_by_natural_key(self, document_slug, body_slug, url, claim):
+        return self.get(
+            party__document__slug=document_slug,
+            party__body__slug=body_slug,
+            source__url=url,
+            claim=claim,
+        )
+
+
+PartyCitation.add_to_class("objects", PartyCitationManager())
+
+
+# --- Relations between documents ------------------------------------------------------
+
+
+class RelationManager(models.Manager):
+    def get_by_natural_key(self, from_slug, kind, to_slug):
+        return self.get(
+            from_document__slug=from_slug, kind=kind, to_document__slug=to_slug
+        )
+
+
+class Relation(models.Model):
+    """A link between two documents, read both ways: implements / implemented by."""
+
+    class Kind(models.TextChoices):
+        IMPLEMENTS = "implements", _("implements")
+        AMENDS = "amends", _("amends")
+        SUPERSEDES = "supersedes", _("supersedes")
+        EXTENDS = "extends", _("extends")
+        REFERS_TO = "refers_to", _("refers to")
+
+    INVERSE_LABELS = {
+        Kind.IMPLEMENTS: _("implemented by"),
+        Kind.AMENDS: _("amended by"),
+        Kind.SUPERSEDES: _("superseded by"),
+        Kind.EXTENDS: _("extended by"),
+        Kind.REFERS_TO: _("referred to by"),
+    }
+
+    from_document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="relations_from",
+    )
+    kind = models.CharField(_("relation"), max_length=20, choices=Kind)
+    to_document = models.ForeignKey(
+        Document,
+        verbose_name=_("related document"),
+        on_delete=models.CASCADE,
+        related_name="relations_to",
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence, default=Confidence.REPORTED
+    )
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+
+    objects = RelationManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("from_document", "kind", "to_document")
+        verbose_name = _("relation")
+        verbose_name_plural = _("relations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("from_document", "kind", "to_document"),
+                name="agreements_relation_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_document=F("to_document")),
+                name="agreements_relation_not_to_itself",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.from_document} {self.get_kind_display()} {self.to_document}"
+
+    def natural_key(self):
+        return (self.from_document.slug, self.kind, self.to_document.slug)
+
+    natural_key.dependencies = ["agreements.document"]
+
+    def clean(self):
+        if self.from_document_id and self.from_document_id == self.to_document_id:
+            raise ValidationError(
+                {"to_document": _("A document cannot be related to itself.")}
+            )
+
+    @property
+    def inverse_label(self):
+        return self.INVERSE_LABELS[self.kind]

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from . import views
+
+app_name = "agreements"
+
+urlpatterns = [
+    path("", views.HomeView.as_view(), name="home"),
+    path("agreements/", views.DocumentListView.as_view(), name="document-list"),
+    path(
+        "agreements/<slug:slug>/",
+        views.DocumentDetailView.as_view(),
+        name="document-detail",
+    ),
+    path("bodies/", views.BodyListView.as_view(), name="body-list"),
+    path("bodies/<slug:slug>/", views.BodyDetailView.as_view(), name="body-detail"),
+    path("events/", views.EventListView.as_view(), name="event-list"),
+    path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
+    path(
+        "countries/<str:code>/",
+        views.CountryDetailView.as_view(),
+        name="country-detail",
+    ),
+]

@@ -1,0 +1,22 @@
+import os
+import shutil
+
+import pytest
+
+# CI sets REQUIRE_ALL=1 so that a missing outside program fails instead of skipping.
+REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason):
+    """Skip on a user's machine that lacks a program; fail in CI, where nothing may skip."""
+    if REQUIRE_ALL:
+        pytest.fail(f"required in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def chromium_path():
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not shutil.which(path):
+        skip_or_fail(f"Chromium not found at {path} (apt-get install chromium)")
+    return path

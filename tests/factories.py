@@ -1,0 +1,182 @@
+"""One factory per model; ``seed_demo`` builds its register with these too."""
+
+import datetime
+
+import factory
+from django_countries.data import COUNTRIES
+
+from agreements import models
+
+COUNTRY_CODES = sorted(COUNTRIES)
+
+
+class CountryFactory(factory.django.DjangoModelFactory):
+    """Countries come from a migration; the factory picks an existing one by code."""
+
+    class Meta:
+        model = models.Country
+        django_get_or_create = ("code",)
+
+    code = factory.Iterator(COUNTRY_CODES)
+    name = factory.LazyAttribute(lambda o: str(COUNTRIES.get(o.code, o.code)))
+
+
+class BodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Body
+
+    name = factory.Sequence(lambda n: f"Ministry of Cooperation No. {n}")
+    short_name = factory.Sequence(lambda n: f"MC{n}")
+    slug = factory.Sequence(lambda n: f"body-{n}")
+    country = factory.SubFactory(CountryFactory)
+    kind = models.Body.Kind.MINISTRY
+    website = factory.LazyAttribute(lambda o: f"https://{o.slug}.example.org/")
+
+
+class BodyNameFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.BodyName
+
+    body = factory.SubFactory(BodyFactory)
+    name = factory.Sequence(lambda n: f"Former Ministry No. {n}")
+    valid_from = datetime.date(2010, 1, 1)
+    valid_until = datetime.date(2019, 12, 31)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Source
+
+    url = factory.Sequence(lambda n: f"https://news.example.org/articles/{n}")
+    publisher = "Example News"
+    title = factory.Sequence(lambda n: f"Article {n}")
+    published_on = datetime.date(2023, 4, 11)
+    accessed_on = datetime.date(2026, 11, 1)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Event
+
+    title = factory.Sequence(lambda n: f"Official visit No. {n}")
+    slug = factory.Sequence(lambda n: f"event-{n}")
+    kind = models.Event.Kind.OFFICIAL_VISIT
+    date = datetime.date(2023, 4, 10)
+    city = "Astana"
+    country = factory.SubFactory(CountryFactory, code="KZ")
+    documents_reported = None
+    is_published = True
+
+
+class EventCitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.EventCitation
+
+    event = factory.SubFactory(EventFactory)
+    source = factory.SubFactory(SourceFactory)
+    confidence = models.Confidence.CONFIRMED
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Topic
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+    name = factory.LazyAttribute(lambda o: o.slug.replace("-", " "))
+
+
+class DocumentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Document
+
+    title = factory.Sequence(lambda n: f"Memorandum of understanding No. {n}")
+    slug = factory.Sequence(lambda n: f"document-{n}")
+    kind = models.Document.Kind.MEMORANDUM
+    signed_on = datetime.date(2023, 4, 10)
+    signed_city = "Astana"
+    summary = "Cooperation in the field named in the title."
+    legal_status = models.Document.LegalStatus.SIGNED
+    follow_up_status = models.Document.FollowUpStatus.UNKNOWN
+    is_published = True
+
+    class Params:
+        in_force = factory.Trait(
+            legal_status=models.Document.LegalStatus.IN_FORCE,
+            entered_into_force_on=factory.LazyAttribute(
+                lambda o: o.signed_on + datetime.timedelta(days=30)
+            ),
+        )
+
+    @factory.post_generation
+    def topics(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.topics.set(extracted)
+
+
+class DocumentTitleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DocumentTitle
+
+    document = factory.SubFactory(DocumentFactory)
+    language = models.DocumentTitle.Language.RUSSIAN
+    title = factory.Sequence(lambda n: f"Меморандум о взаимопонимании № {n}")
+    is_official = True
+
+
+class DocumentCitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DocumentCitation
+
+    document = factory.SubFactory(DocumentFactory)
+    source = factory.SubFactory(SourceFactory)
+    confidence = models.Confidence.CONFIRMED
+    claim = "signing"
+
+
+class PartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Party
+
+    document = factory.SubFactory(DocumentFactory)
+    body = factory.SubFactory(BodyFactory)
+    order = factory.Sequence(lambda n: n + 1)
+    signatory_name = factory.Sequence(lambda n: f"Signatory {n}")
+    signatory_position = "Minister"
+
+
+class PartyCitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PartyCitation
+
+    party = factory.SubFactory(PartyFactory)
+    source = factory.SubFactory(SourceFactory)
+    confidence = models.Confidence.REPORTED
+    claim = "signatory"
+
+
+class RelationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Relation
+
+    from_document = factory.SubFactory(DocumentFactory)
+    kind = models.Relation.Kind.IMPLEMENTS
+    to_document = factory.SubFactory(
+        DocumentFactory,
+        signed_on=factory.LazyAttribute(
+            lambda o: (
+                o.factory_parent.from_document.signed_on - datetime.timedelta(days=365)
+            )
+        ),
+    )
+    confidence = models.Confidence.REPORTED
+
+
+def bilateral_document(*, countries=("KZ", "AZ"), **kwargs):
+    """A published document with one party from each of two countries."""
+    document = DocumentFactory(**kwargs)
+    for order, code in enumerate(countries, start=1):
+        PartyFactory(
+            document=document, order=order, body__country=CountryFactory(code=code)
+        )
+    return document
