@@ -32,7 +32,7 @@ class CountryManager(models.Manager):
 
 
 class Country(models.Model):
-    """A state, by its ISO 3166-1 alpha-2 code (filled for every code by a migration)."""
+    """A state by its ISO 3166-1 alpha-2 code; a migration fills in every code."""
 
     code = models.CharField(_("ISO 3166-1 alpha-2 code"), max_length=2, unique=True)
     name = models.CharField(_("name"), max_length=100)
@@ -53,11 +53,11 @@ class Country(models.Model):
     def __str__(self):
         return self.name
 
-    def natural_key(self):
-        return (self.code,)
-
     def get_absolute_url(self):
         return reverse("agreements:country-detail", kwargs={"code": self.code.lower()})
+
+    def natural_key(self):
+        return (self.code,)
 
     def clean(self):
         self.code = (self.code or "").upper()
@@ -135,11 +135,11 @@ class Body(models.Model):
     def __str__(self):
         return f"{self.name} ({self.short_name})" if self.short_name else self.name
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("agreements:body-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def clean(self):
         if self.parent_id and self.pk and self.parent_id == self.pk:
@@ -221,7 +221,7 @@ class SourceManager(models.Manager):
 
 
 class Source(models.Model):
-    """A published text the register relies on: an article, an official page, a gazette."""
+    """A published text the register relies on: an article, an official page."""
 
     url = models.URLField(_("URL"), max_length=500, unique=True)
     publisher = models.CharField(_("publisher"), max_length=200, blank=True)
@@ -281,7 +281,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def with_recorded_count(self, *, published_only=True):
-        """Annotate ``documents_recorded``: documents the register holds for the event."""
+        """Annotate ``documents_recorded``: the documents held for the event."""
         condition = Q(documents__is_published=True) if published_only else Q()
         return self.annotate(
             documents_recorded=models.Count(
@@ -354,11 +354,11 @@ class Event(models.Model):
     def __str__(self):
         return f"{self.title} ({date_format(self.date, 'j F Y')})"
 
-    def natural_key(self):
-        return (self.slug,)
-
     def get_absolute_url(self):
         return reverse("agreements:event-detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.slug,)
 
     def clean(self):
         if self.end_date and self.date and self.end_date < self.date:
@@ -456,7 +456,7 @@ class DocumentQuerySet(models.QuerySet):
 
 
 class Document(models.Model):
-    """A signed bilateral document: treaty, agreement, protocol, memorandum, statement...
+    """A signed bilateral document: treaty, agreement, protocol, memorandum...
 
     The slug goes into public URLs and must stay stable once published. Legal status
     (is it in force?) and follow-up status (has anything come of it?) are kept apart

@@ -8,7 +8,7 @@ REQUIRE_ALL = os.environ.get("REQUIRE_ALL") == "1"
 
 
 def skip_or_fail(reason):
-    """Skip on a user's machine that lacks a program; fail in CI, where nothing may skip."""
+    """Skip where a program is missing; fail in CI, where nothing may skip."""
     if REQUIRE_ALL:
         pytest.fail(f"required in CI: {reason}")
     pytest.skip(reason)

@@ -19,9 +19,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if not Document.objects.exists():
             call_command("loaddata", "kz_az_2023", verbosity=0)
-            self.stdout.write(
-                f"Loaded kz_az_2023: {Document.objects.count()} documents in the register."
-            )
+            count = Document.objects.count()
+            self.stdout.write(f"Loaded kz_az_2023: {count} documents in the register.")
         User = get_user_model()
         if settings.DEBUG and not User.objects.filter(is_superuser=True).exists():
             password = secrets.token_urlsafe(12)
