@@ -373,6 +373,11 @@ class Event(models.Model):
         return {"reported": reported, "recorded": recorded, "missing": missing}
 
 
+class EventCitationManager(models.Manager):
+    def get_by_natural_key(self, event_slug, url, claim):
+        return self.get(event__slug=event_slug, source__url=url, claim=claim)
+
+
 class EventCitation(Citation):
     event = models.ForeignKey(
         Event,
@@ -380,6 +385,8 @@ class EventCitation(Citation):
         on_delete=models.CASCADE,
         related_name="citations",
     )
+
+    objects = EventCitationManager()
 
     class Meta(Citation.Meta):
         verbose_name = _("event source")
@@ -395,14 +402,6 @@ class EventCitation(Citation):
         return (*self.event.natural_key(), *self.source.natural_key(), self.claim)
 
     natural_key.dependencies = ["agreements.event", "agreements.source"]
-
-
-class EventCitationManager(models.Manager):
-    def get_by_natural_key(self, event_slug, url, claim):
-        return self.get(event__slug=event_slug, source__url=url, claim=claim)
-
-
-EventCitation.add_to_class("objects", EventCitationManager())
 
 
 # --- Topics ---------------------------------------------------------------------------
@@ -648,6 +647,11 @@ class Document(models.Model):
             raise ValidationError(errors)
 
 
+class DocumentTitleManager(models.Manager):
+    def get_by_natural_key(self, slug, language, title):
+        return self.get(document__slug=slug, language=language, title=title)
+
+
 class DocumentTitle(models.Model):
     """The title in another language, or a variant wording used by some sources."""
 
@@ -677,6 +681,8 @@ class DocumentTitle(models.Model):
         blank=True,
     )
 
+    objects = DocumentTitleManager()
+
     class Meta:
         ordering = ("document", "language", "title")
         verbose_name = _("title in another language or variant")
@@ -697,12 +703,9 @@ class DocumentTitle(models.Model):
     natural_key.dependencies = ["agreements.document"]
 
 
-class DocumentTitleManager(models.Manager):
-    def get_by_natural_key(self, slug, language, title):
-        return self.get(document__slug=slug, language=language, title=title)
-
-
-DocumentTitle.add_to_class("objects", DocumentTitleManager())
+class DocumentCitationManager(models.Manager):
+    def get_by_natural_key(self, slug, url, claim):
+        return self.get(document__slug=slug, source__url=url, claim=claim)
 
 
 class DocumentCitation(Citation):
@@ -712,6 +715,8 @@ class DocumentCitation(Citation):
         on_delete=models.CASCADE,
         related_name="citations",
     )
+
+    objects = DocumentCitationManager()
     history = HistoricalRecords()
 
     class Meta(Citation.Meta):
@@ -728,14 +733,6 @@ class DocumentCitation(Citation):
         return (*self.document.natural_key(), *self.source.natural_key(), self.claim)
 
     natural_key.dependencies = ["agreements.document", "agreements.source"]
-
-
-class DocumentCitationManager(models.Manager):
-    def get_by_natural_key(self, slug, url, claim):
-        return self.get(document__slug=slug, source__url=url, claim=claim)
-
-
-DocumentCitation.add_to_class("objects", DocumentCitationManager())
 
 
 # --- Parties and signatures ----------------------------------------------------------
@@ -796,23 +793,42 @@ class Party(models.Model):
         return f"{self.body}{who}"
 
     def natural_key(self):
+        if self.body_id is None:
+            # Reached when a fixture names a body that is not in the register.
+            raise Body.DoesNotExist(
+                f"A party of document “{self.document.slug}” names a body that "
+                "does not exist."
+            )
         return (*self.document.natural_key(), *self.body.natural_key())
 
     natural_key.dependencies = ["agreements.document", "agreements.body"]
 
-    def validate_unique(self, exclude=None):
+    def validate_constraints(self, exclude=None):
         try:
-            super().validate_unique(exclude)
+            super().validate_constraints(exclude)
         except ValidationError as error:
-            if "__all__" in getattr(error, "error_dict", {}) and self.body_id:
-                raise ValidationError(
-                    {"body": _("This body already signed this document.")}
-                ) from error
-            raise
+            messages = error.message_dict
+            clash = Party.objects.filter(
+                document_id=self.document_id, body_id=self.body_id
+            )
+            if self.body_id and clash.exclude(pk=self.pk).exists():
+                messages.pop("__all__", None)
+                messages["body"] = [_("This body already signed this document.")]
+            raise ValidationError(messages) from error
 
     @property
     def body_name_at_signing(self):
         return self.body.name_on(self.document.signed_on)
+
+
+class PartyCitationManager(models.Manager):
+    def get_by_natural_key(self, document_slug, body_slug, url, claim):
+        return self.get(
+            party__document__slug=document_slug,
+            party__body__slug=body_slug,
+            source__url=url,
+            claim=claim,
+        )
 
 
 class PartyCitation(Citation):
@@ -822,6 +838,8 @@ class PartyCitation(Citation):
         on_delete=models.CASCADE,
         related_name="citations",
     )
+
+    objects = PartyCitationManager()
     history = HistoricalRecords()
 
     class Meta(Citation.Meta):
@@ -838,19 +856,6 @@ class PartyCitation(Citation):
         return (*self.party.natural_key(), *self.source.natural_key(), self.claim)
 
     natural_key.dependencies = ["agreements.party", "agreements.source"]
-
-
-class PartyCitationManager(models.Manager):
-    def get_by_natural_key(self, document_slug, body_slug, url, claim):
-        return self.get(
-            party__document__slug=document_slug,
-            party__body__slug=body_slug,
-            source__url=url,
-            claim=claim,
-        )
-
-
-PartyCitation.add_to_class("objects", PartyCitationManager())
 
 
 # --- Relations between documents ------------------------------------------------------
