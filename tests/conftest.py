@@ -20,3 +20,9 @@ def chromium_path():
     if not shutil.which(path):
         skip_or_fail(f"Chromium not found at {path} (apt-get install chromium)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # admin_client logs in with a password; the default hasher costs ~1s a test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -5,6 +5,7 @@ how sure the fact is (confirmed, reported or inferred), so a reader can always t
 confirmed fact from an inference. An unknown stays empty rather than guessed.
 """
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +14,8 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from ..search import search_documents
 
 
 class Confidence(models.TextChoices):
@@ -440,7 +443,16 @@ class DocumentQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
     def published(self):
-        return self.filter(is_published=True)
+        # "= true", not Django's bare "WHERE is_published": SQLite uses the
+        # (is_published, ...) indexes below only for a comparison
+        return self.filter(is_published=models.Value(True))
+
+    def search(self, text):
+        """Documents matching every word of ``text`` (see ``agreements.search``).
+
+        On PostgreSQL they come ranked, best first, unless ordered afterwards.
+        """
+        return search_documents(self, text)
 
     def with_parties(self):
         """Prefetch parties with their bodies, countries and former names."""
@@ -565,9 +577,21 @@ class Document(models.Model):
         _("created"), default=timezone.now, editable=False
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    # ?q=: copies of the searched words, kept by database triggers (so bulk_create and
+    # loaddata keep them too; see agreements.search); never edited, dumped or kept in
+    # history. search_vector is filled on PostgreSQL only and has a GIN index there,
+    # made by the migration because SQLite has no such index.
+    search_text = models.TextField(
+        _("search text"), blank=True, default="", editable=False, serialize=False
+    )
+    search_vector = SearchVectorField(
+        _("search vector"), null=True, editable=False, serialize=False
+    )
 
     objects = DocumentQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[topics])
+    history = HistoricalRecords(
+        m2m_fields=[topics], excluded_fields=["search_text", "search_vector"]
+    )
 
     class Meta:
         ordering = ("-signed_on", "title")

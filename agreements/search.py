@@ -1,0 +1,399 @@
+"""Full-text search over documents, the same on SQLite and PostgreSQL for the reader.
+
+What is searched: a document's title, its titles in other languages, the names of its
+parties' bodies (current, short and former names) and its signatories, and its summary.
+Those live in five tables, so each document keeps a denormalized copy of them in
+``Document.search_text`` (and, on PostgreSQL, a weighted ``tsvector`` in
+``Document.search_vector`` with a GIN index). Database triggers maintain both, so the
+copy stays right whoever writes: ``save()``, ``bulk_create()``, ``loaddata``, raw SQL.
+
+Case folding must work for every script (``қазақ`` finds ``Қазақстан``, ``AZƏRBAYCAN``
+finds ``Azərbaycan``):
+
+- SQLite's ``lower()`` and ``LIKE`` only fold ASCII, so the SQLite triggers call
+  ``agreements_search_fold``, a Python function registered on every SQLite connection
+  (``connection_created`` below), and the query folds its words with the same function.
+  Matching is by substring (``instr``) of every word; results keep the list's order.
+- PostgreSQL folds with ``lower()`` (under an ICU collation where the server has one, so
+  it does not depend on the database's ``LC_CTYPE``) and matches every word as a prefix
+  (``'қазақ':*``) through the GIN index; results are ordered by ``ts_rank``, with
+  matches in the title weighing most.
+
+Both fold the Turkic dotted and dotless i (``İ``, ``ı``) to ``i``, so ``Bakı`` and
+``BAKI`` find each other, as Azerbaijani readers expect.
+
+SQLite drops a table's triggers when a migration rebuilds the table, so a
+``post_migrate`` hook puts back any that are missing (and refreshes the copies).
+"""
+
+import re
+import unicodedata
+
+from django.db import connections
+from django.db.backends.signals import connection_created
+from django.db.models import F, Func, IntegerField, TextField, Value
+from django.db.models.signals import post_migrate
+
+#: The longest search the list accepts; longer input is cut and the reader told.
+MAX_QUERY_LENGTH = 200
+#: The most words one search looks for; further words are ignored and the reader told.
+MAX_QUERY_WORDS = 12
+
+FOLD_FUNCTION = "agreements_search_fold"
+_TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
+_WORD = re.compile(r"\w+")
+
+
+def fold(text):
+    """Fold case the same way for every script (and the Turkic i's) for matching."""
+    if text is None:
+        return None
+    text = unicodedata.normalize("NFKC", text).translate(_TURKIC_I)
+    return text.casefold().replace("i\u0307", "i")
+
+
+def clean_query(text):
+    """The search as typed, without NUL bytes and cut to ``MAX_QUERY_LENGTH``.
+
+    Returns ``(text, shortened)``.
+    """
+    text = (text or "").replace("\x00", "").strip()
+    if len(text) > MAX_QUERY_LENGTH:
+        return text[:MAX_QUERY_LENGTH].strip(), True
+    return text, False
+
+
+def query_words(text):
+    """The folded words a search looks for (at most ``MAX_QUERY_WORDS``)."""
+    words = []
+    for word in _WORD.findall(fold(text or "")):
+        if word not in words:
+            words.append(word)
+    return words[:MAX_QUERY_WORDS]
+
+
+def too_many_words(text):
+    """Whether ``text`` has more different words than one search looks for."""
+    return len(set(_WORD.findall(fold(text or "")))) > MAX_QUERY_WORDS
+
+
+def search_documents(queryset, text):
+    """Documents matching every word of ``text``; best first on PostgreSQL.
+
+    On PostgreSQL the queryset gets a ``search_rank`` alias and is ordered by it (a
+    later ``order_by()`` still wins); on other databases the order is unchanged.
+    """
+    words = query_words(text)
+    if not words:
+        return queryset
+    if queryset.db and connections[queryset.db].vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchRank
+
+        query = SearchQuery(
+            " & ".join(f"'{word}':*" for word in words),
+            config="simple",
+            search_type="raw",
+        )
+        return (
+            queryset.filter(search_vector=query)
+            .alias(search_rank=SearchRank(F("search_vector"), query))
+            .order_by("-search_rank", "-signed_on", "title")
+        )
+    for index, word in enumerate(words):
+        found = f"_search_word_{index}"
+        queryset = queryset.alias(
+            **{found: Instr(F("search_text"), Value(word))}
+        ).filter(**{f"{found}__gt": 0})
+    return queryset
+
+
+class Instr(Func):
+    """SQLite's (and MySQL's) ``instr(haystack, needle)``: 1-based position or 0."""
+
+    function = "instr"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="strpos", **extra_context)
+
+
+class Folded(Func):
+    """A text expression folded like ``fold()`` by the database, for matching.
+
+    Both databases have the ``agreements_search_fold`` function: SQLite through
+    ``register_sqlite_functions``, PostgreSQL through the search migration.
+    """
+
+    function = FOLD_FUNCTION
+    output_field = TextField()
+
+
+# --- Connections ----------------------------------------------------------------------
+
+
+def register_sqlite_functions(connection):
+    connection.connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
+
+
+def _on_connection_created(sender, connection, **kwargs):
+    if connection.vendor == "sqlite":
+        register_sqlite_functions(connection)
+
+
+connection_created.connect(_on_connection_created, dispatch_uid="agreements_search")
+
+
+# --- Triggers -------------------------------------------------------------------------
+
+# For each table a document's search text draws on: the column that names the document
+# (or the body, whose parties name the documents), and the columns whose change matters.
+_SOURCES = {
+    "agreements_party": (
+        "document_id",
+        False,
+        ("document_id", "body_id", "signatory_name"),
+    ),
+    "agreements_documenttitle": ("document_id", False, ("document_id", "title")),
+    "agreements_body": ("id", True, ("name", "short_name")),
+    "agreements_bodyname": ("body_id", True, ("body_id", "name", "short_name")),
+}
+# Bodies are never deleted while they have parties (PROTECT): no delete trigger there.
+_EVENTS = {
+    "agreements_party": ("insert", "update", "delete"),
+    "agreements_documenttitle": ("insert", "update", "delete"),
+    "agreements_body": ("insert", "update"),
+    "agreements_bodyname": ("insert", "update", "delete"),
+}
+_SQLITE_DOCUMENT_TRIGGERS = {
+    "agreements_document_search_insert": "AFTER INSERT ON agreements_document",
+    "agreements_document_search_update": (
+        "AFTER UPDATE OF title, summary ON agreements_document"
+    ),
+}
+
+
+def _parts_sql(agg, doc_id):
+    """SQL for the other titles, and the party names, of the document ``doc_id``."""
+    former = agg("n.name || ' ' || n.short_name")
+    party = (
+        "b.name || ' ' || b.short_name || ' ' || p.signatory_name || ' ' || "
+        f"coalesce((SELECT {former} FROM agreements_bodyname n "
+        "WHERE n.body_id = b.id), '')"
+    )
+    titles = (
+        f"(SELECT {agg('t.title')} FROM agreements_documenttitle t "
+        f"WHERE t.document_id = {doc_id})"
+    )
+    parties = (
+        f"(SELECT {agg(party)} FROM agreements_party p "
+        f"JOIN agreements_body b ON b.id = p.body_id WHERE p.document_id = {doc_id})"
+    )
+    return titles, parties
+
+
+def _documents_of(table, values):
+    """SQL selecting the ids of the documents named by ``values`` of ``table``."""
+    _column, via_body, _watched = _SOURCES[table]
+    if via_body:
+        return f"SELECT document_id FROM agreements_party WHERE body_id IN ({values})"
+    return values
+
+
+# SQLite: row triggers that recompute ``search_text`` with the registered fold function.
+
+
+def _sqlite_text_sql():
+    titles, parties = _parts_sql(
+        lambda expr: f"group_concat({expr}, ' ')", "agreements_document.id"
+    )
+    return (
+        f"{FOLD_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
+        f"|| coalesce({parties}, '') || ' ' || summary)"
+    )
+
+
+def _sqlite_triggers():
+    """``{name: CREATE TRIGGER statement}``."""
+    text = _sqlite_text_sql()
+    triggers = {}
+    for name, timing in _SQLITE_DOCUMENT_TRIGGERS.items():
+        triggers[name] = (
+            timing,
+            f"UPDATE agreements_document SET search_text = {text} WHERE id = NEW.id;",
+        )
+    for table, events in _EVENTS.items():
+        column, _via_body, watched = _SOURCES[table]
+        changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
+        for event in events:
+            rows = {"insert": ("NEW",), "update": ("NEW", "OLD"), "delete": ("OLD",)}
+            values = ", ".join(f"{row}.{column}" for row in rows[event])
+            when = f" WHEN {changed}" if event == "update" else ""
+            triggers[f"{table}_search_{event}"] = (
+                f"AFTER {event.upper()} ON {table} FOR EACH ROW{when}",
+                f"UPDATE agreements_document SET search_text = {text} "
+                f"WHERE id IN ({_documents_of(table, values)});",
+            )
+    return {
+        name: f"CREATE TRIGGER IF NOT EXISTS {name} {timing} BEGIN {body} END"
+        for name, (timing, body) in triggers.items()
+    }
+
+
+# PostgreSQL: a row trigger computes both columns before a document is written; the
+# other tables' statement triggers (one UPDATE per statement, so bulk_create stays
+# fast) touch the documents concerned, which fires it again.
+
+
+def _pg_collation(connection):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_collation WHERE collname = 'und-x-icu'")
+        return ' COLLATE "und-x-icu"' if cursor.fetchone() else ""
+
+
+def _pg_fold_sql(connection, expression):
+    collation = getattr(connection, "_agreements_fold_collation", None)
+    if collation is None:
+        collation = connection._agreements_fold_collation = _pg_collation(connection)
+    return f"lower(translate({expression}, 'İı', 'ii'){collation})"
+
+
+def _pg_statements(connection):
+    fold_sql = _pg_fold_sql(connection, "coalesce(value, '')")
+    titles, parties = _parts_sql(lambda expr: f"string_agg({expr}, ' ')", "NEW.id")
+    statements = [
+        f"""
+        CREATE OR REPLACE FUNCTION {FOLD_FUNCTION}(value text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {fold_sql} $$
+        """,
+        f"""
+        CREATE OR REPLACE FUNCTION agreements_document_search() RETURNS trigger
+        LANGUAGE plpgsql AS $$
+        DECLARE
+            title text := {FOLD_FUNCTION}(NEW.title);
+            titles text := {FOLD_FUNCTION}({titles});
+            parties text := {FOLD_FUNCTION}({parties});
+            summary text := {FOLD_FUNCTION}(NEW.summary);
+        BEGIN
+            NEW.search_text := concat_ws(' ', title, titles, parties, summary);
+            NEW.search_vector :=
+                setweight(to_tsvector('simple', title), 'A')
+                || setweight(to_tsvector('simple', titles), 'B')
+                || setweight(to_tsvector('simple', parties), 'C')
+                || setweight(to_tsvector('simple', summary), 'D');
+            RETURN NEW;
+        END
+        $$
+        """,
+        "DROP TRIGGER IF EXISTS agreements_document_search ON agreements_document",
+        """
+        CREATE TRIGGER agreements_document_search
+        BEFORE INSERT OR UPDATE ON agreements_document
+        FOR EACH ROW EXECUTE FUNCTION agreements_document_search()
+        """,
+    ]
+    for table, events in _EVENTS.items():
+        column, _via_body, watched = _SOURCES[table]
+        changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in watched)
+        pairs = f"new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}"
+        values = {
+            "insert": f"SELECT {column} FROM new_rows",
+            "update": (
+                f"SELECT n.{column} FROM {pairs} UNION SELECT o.{column} FROM {pairs}"
+            ),
+            "delete": f"SELECT {column} FROM old_rows",
+        }
+        branches = " ELSIF ".join(
+            f"TG_OP = '{event.upper()}' THEN "
+            "UPDATE agreements_document SET search_text = '' "
+            f"WHERE id IN ({_documents_of(table, values[event])});"
+            for event in events
+        )
+        statements.append(
+            f"""
+            CREATE OR REPLACE FUNCTION {table}_search() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF {branches} END IF;
+                RETURN NULL;
+            END
+            $$
+            """
+        )
+        for event in events:
+            referencing = {
+                "insert": "NEW TABLE AS new_rows",
+                "update": "OLD TABLE AS old_rows NEW TABLE AS new_rows",
+                "delete": "OLD TABLE AS old_rows",
+            }[event]
+            name = f"{table}_search_{event}"
+            statements += [
+                f"DROP TRIGGER IF EXISTS {name} ON {table}",
+                f"CREATE TRIGGER {name} AFTER {event.upper()} ON {table} "
+                f"REFERENCING {referencing} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_search()",
+            ]
+    # ?q= on PostgreSQL
+    statements.append(
+        "CREATE INDEX IF NOT EXISTS agreements_doc_search "
+        "ON agreements_document USING gin (search_vector)"
+    )
+    return statements
+
+
+def install_search_triggers(connection):
+    """Create (or re-create) the triggers, then fill in every document's copy."""
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            register_sqlite_functions(connection)
+            for statement in _sqlite_triggers().values():
+                cursor.execute(statement)
+            cursor.execute(
+                f"UPDATE agreements_document SET search_text = {_sqlite_text_sql()}"
+            )
+        elif connection.vendor == "postgresql":
+            for statement in _pg_statements(connection):
+                cursor.execute(statement)
+            # the row trigger computes both columns
+            cursor.execute("UPDATE agreements_document SET search_text = ''")
+
+
+def remove_search_triggers(connection):
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            for name in _sqlite_triggers():
+                cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+        elif connection.vendor == "postgresql":
+            cursor.execute("DROP INDEX IF EXISTS agreements_doc_search")
+            cursor.execute(
+                "DROP TRIGGER IF EXISTS agreements_document_search "
+                "ON agreements_document"
+            )
+            cursor.execute("DROP FUNCTION IF EXISTS agreements_document_search()")
+            for table, events in _EVENTS.items():
+                for event in events:
+                    cursor.execute(
+                        f"DROP TRIGGER IF EXISTS {table}_search_{event} ON {table}"
+                    )
+                cursor.execute(f"DROP FUNCTION IF EXISTS {table}_search()")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {FOLD_FUNCTION}(text)")
+
+
+def _restore_sqlite_triggers(sender, using="default", **kwargs):
+    """Put back the triggers a rebuilt SQLite table lost (migrations rebuild tables)."""
+    if getattr(sender, "label", None) != "agreements":
+        return
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pragma_table_info('agreements_document')")
+        if "search_text" not in {row[0] for row in cursor.fetchall()}:
+            return  # migrated back before the search columns, or not at all
+        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        existing = {row[0] for row in cursor.fetchall()}
+    if set(_sqlite_triggers()) - existing:
+        install_search_triggers(connection)
+
+
+post_migrate.connect(_restore_sqlite_triggers, dispatch_uid="agreements_search")
