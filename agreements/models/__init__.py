@@ -1,5 +1,16 @@
 """The register's models: one module per concept (see STYLE.md)."""
 
+from .followup import (
+    Action,
+    ActionCitation,
+    ActionCitationManager,
+    ActionQuerySet,
+    DatePrecision,
+    ProgressUpdate,
+    ProgressUpdateManager,
+    ReminderLog,
+    ReminderLogManager,
+)
 from .register import (
     Body,
     BodyName,
@@ -32,6 +43,15 @@ from .register import (
 )
 
 __all__ = [
+    "Action",
+    "ActionCitation",
+    "ActionCitationManager",
+    "ActionQuerySet",
+    "DatePrecision",
+    "ProgressUpdate",
+    "ProgressUpdateManager",
+    "ReminderLog",
+    "ReminderLogManager",
     "Body",
     "BodyName",
     "BodyNameManager",

@@ -1,0 +1,566 @@
+"""Follow-up: what a document commits its parties to, and what has come of it.
+
+A document's commitments are ``Action``s, each with the bodies responsible, a due date
+when one is known and a status. What happens afterwards is a dated ``ProgressUpdate``:
+it records the status before and after, so a document's or an action's status is never
+changed without a dated, sourced entry saying why (``agreements.followup.record_update``
+is the only writer). ``ReminderLog`` remembers who was reminded of overdue actions on
+which day, so the daily reminders go out once.
+
+Everything a row can check on its own is a database constraint. What needs another
+table (a due date before the signature, an action of another document) or the day's
+date (nothing dated in the future) is checked in ``clean()``, whose messages name the
+field.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.db.models import Case, Exists, OuterRef, Q, Value, When
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .register import Body, Citation, Confidence, Document, Party, Source
+
+#: An open action due within this many days is "due soon".
+DUE_SOON_DAYS = 30
+
+
+class TodayAwareModel(models.Model):
+    """Lets ``full_clean(today=...)`` say which day "in the future" is measured from.
+
+    Services pass their own ``today`` through, so tests fix the day without patching
+    the clock; without it, today is ``timezone.localdate()``. (Abstract, so it stays
+    out of the migrations.)
+    """
+
+    _today = None
+
+    class Meta:
+        abstract = True
+
+    def full_clean(self, *args, today=None, **kwargs):
+        self._today = today
+        try:
+            super().full_clean(*args, **kwargs)
+        finally:
+            self._today = None
+
+    def today(self):
+        return self._today or timezone.localdate()
+
+
+def _unique_clash_on(error, field, message):
+    """``error`` with a clash of the model's one multi-field unique constraint
+    moved from the non-field errors to ``field``, so a form shows it in place."""
+    errors = dict(error.error_dict)
+    general = errors.pop(NON_FIELD_ERRORS, [])
+    others = [e for e in general if e.code != "unique_together"]
+    if len(others) < len(general):
+        errors.setdefault(field, []).append(ValidationError(message, code="unique"))
+    if others:
+        errors[NON_FIELD_ERRORS] = others
+    return ValidationError(errors)
+
+
+class DatePrecision(models.TextChoices):
+    """How much of a date the sources give; the rest is filled with the first day."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month only")
+    YEAR = "year", _("year only")
+
+
+# --- Actions --------------------------------------------------------------------------
+
+
+class ActionQuerySet(models.QuerySet):
+    def get_by_natural_key(self, document_slug, slug):
+        return self.get(document__slug=document_slug, slug=slug)
+
+    def published(self):
+        return self.filter(document__is_published=Value(True))
+
+    def open(self):
+        """Still to be done: planned, in progress or blocked."""
+        return self.filter(status__in=Action.OPEN_STATUSES)
+
+    def overdue(self, today=None):
+        """Open actions whose due date has passed."""
+        today = today or timezone.localdate()
+        return self.open().filter(due_on__lt=today)
+
+    def due_soon(self, today=None, days=DUE_SOON_DAYS):
+        """Open actions due between today and ``days`` from now, both included."""
+        today = today or timezone.localdate()
+        return self.open().filter(
+            due_on__gte=today, due_on__lte=today + datetime.timedelta(days=days)
+        )
+
+    def with_flags(self, today=None, days=DUE_SOON_DAYS):
+        """Annotate ``is_overdue`` and ``is_due_soon`` (always True or False)."""
+        today = today or timezone.localdate()
+        is_open = Q(status__in=Action.OPEN_STATUSES)
+        soon = today + datetime.timedelta(days=days)
+        return self.annotate(
+            is_overdue=Case(
+                When(is_open & Q(due_on__lt=today), then=Value(True)),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+            is_due_soon=Case(
+                When(
+                    is_open & Q(due_on__gte=today, due_on__lte=soon), then=Value(True)
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+        )
+
+    def for_countries(self, codes):
+        """Actions of documents with a party from each of the countries ``codes``."""
+        queryset = self
+        for code in codes:
+            queryset = queryset.filter(
+                Exists(
+                    Party.objects.filter(
+                        document_id=OuterRef("document_id"),
+                        body__country__code=code.upper(),
+                    )
+                )
+            )
+        return queryset
+
+    def involving_bodies(self, slugs):
+        """Actions each body in ``slugs`` is responsible for or a party to."""
+        queryset = self
+        for slug in slugs:
+            responsible = Action.responsible_bodies.through.objects.filter(
+                action_id=OuterRef("pk"), body__slug=slug
+            )
+            party = Party.objects.filter(
+                document_id=OuterRef("document_id"), body__slug=slug
+            )
+            queryset = queryset.filter(Q(Exists(responsible)) | Q(Exists(party)))
+        return queryset
+
+
+class Action(TodayAwareModel):
+    """A commitment a document makes: something one or more bodies are to do.
+
+    The slug is unique within its document, so ``(document slug, action slug)`` names
+    an action in fixtures and URLs. ``status`` and ``completed_on`` change only through
+    ``agreements.followup.record_update``, which leaves a dated entry for each change.
+    A done action has its completion date and only a done one has it: a cancelled
+    action's date is the date of the update that cancelled it.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planned")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+        BLOCKED = "blocked", _("blocked")
+
+    OPEN_STATUSES = (Status.PLANNED, Status.IN_PROGRESS, Status.BLOCKED)
+
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="actions",
+    )
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        help_text=_("Unique within the document; part of its address."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    clause = models.CharField(
+        _("article or clause"),
+        max_length=100,
+        blank=True,
+        help_text=_("The article or clause it carries out, e.g. “Article 3(2)”."),
+    )
+    responsible_bodies = models.ManyToManyField(
+        Body,
+        verbose_name=_("responsible bodies"),
+        related_name="actions",
+        help_text=_("One or more, from either side."),
+    )
+    focal_person = models.CharField(
+        _("focal person"),
+        max_length=200,
+        blank=True,
+        help_text=_("Staff only: never shown to the public."),
+    )
+    contact_email = models.EmailField(
+        _("contact e-mail"),
+        blank=True,
+        help_text=_("Receives the reminders; staff only, never shown to the public."),
+    )
+    due_on = models.DateField(_("due date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.PLANNED
+    )
+    completed_on = models.DateField(_("completion date"), null=True, blank=True)
+    created_at = models.DateTimeField(
+        _("created"), default=timezone.now, editable=False
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ActionQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[responsible_bodies])
+
+    class Meta:
+        ordering = (models.F("due_on").asc(nulls_last=True), "title", "id")
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        indexes = [
+            # ?status= and the overdue / due-soon filters, the reminders, the calendar
+            models.Index(fields=("status", "due_on"), name="agreements_action_status"),
+            # the default sort: soonest deadline first
+            models.Index(fields=("due_on", "title"), name="agreements_action_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=("document", "slug"), name="agreements_action_unique_slug"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(completed_on__isnull=False),
+                name="agreements_action_done_has_completion_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="done") | Q(completed_on__isnull=True),
+                name="agreements_action_completion_date_only_when_done",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return f"{self.document.get_absolute_url()}#action-{self.slug}"
+
+    def natural_key(self):
+        return (*self.document.natural_key(), self.slug)
+
+    natural_key.dependencies = ["agreements.document", "agreements.body"]
+
+    def clean(self):
+        errors = {}
+        if self.status == self.Status.DONE and self.completed_on is None:
+            errors["completed_on"] = _("A done action needs its completion date.")
+        elif self.status != self.Status.DONE and self.completed_on is not None:
+            errors["completed_on"] = _("Only a done action has a completion date.")
+        elif self.completed_on and self.completed_on > self.today():
+            errors["completed_on"] = _("The completion date cannot be in the future.")
+        signed_on = self.document.signed_on if self.document_id else None
+        if signed_on:
+            if self.due_on and self.due_on < signed_on:
+                errors["due_on"] = _(
+                    "The due date cannot be before the document's date of signature."
+                )
+            if self.completed_on and self.completed_on < signed_on:
+                errors.setdefault(
+                    "completed_on",
+                    _(
+                        "The completion date cannot be before the document's date "
+                        "of signature."
+                    ),
+                )
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            raise _unique_clash_on(
+                error, "slug", _("The document already has an action with this slug.")
+            ) from error
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+
+class ActionCitationManager(models.Manager):
+    def get_by_natural_key(self, document_slug, action_slug, url, claim):
+        return self.get(
+            action__document__slug=document_slug,
+            action__slug=action_slug,
+            source__url=url,
+            claim=claim,
+        )
+
+
+class ActionCitation(Citation):
+    """What supports an action, its dates and its tie to the document."""
+
+    action = models.ForeignKey(
+        Action,
+        verbose_name=_("action"),
+        on_delete=models.CASCADE,
+        related_name="citations",
+    )
+
+    objects = ActionCitationManager()
+    history = HistoricalRecords()
+
+    class Meta(Citation.Meta):
+        verbose_name = _("action source")
+        verbose_name_plural = _("action sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("action", "source", "claim"),
+                name="agreements_actioncitation_unique",
+            ),
+        ]
+
+    def natural_key(self):
+        return (*self.action.natural_key(), *self.source.natural_key(), self.claim)
+
+    natural_key.dependencies = ["agreements.action", "agreements.source"]
+
+
+# --- Progress updates -----------------------------------------------------------------
+
+
+def _status_condition(values):
+    return Q(status_before__in=values, status_after__in=values)
+
+
+class ProgressUpdateManager(models.Manager):
+    def get_by_natural_key(self, document_slug, happened_on, title):
+        return self.get(
+            document__slug=document_slug, happened_on=happened_on, title=title
+        )
+
+
+class ProgressUpdate(TodayAwareModel):
+    """A dated entry on what came of a document, or of one of its actions.
+
+    The document is always set, so a document's timeline is one query; ``action`` is
+    set when the entry is about one action, which must be the document's. The statuses
+    before and after are stored in one pair of fields: document follow-up statuses
+    for a document entry, action statuses for an action entry. A database constraint
+    keeps each kind to its own values, so the timeline reads "in progress → done"
+    without asking which table the status came from.
+    """
+
+    STATUS_CHOICES = [
+        (_("Document follow-up"), Document.FollowUpStatus.choices),
+        (_("Action"), Action.Status.choices),
+    ]
+
+    document = models.ForeignKey(
+        Document,
+        verbose_name=_("document"),
+        on_delete=models.CASCADE,
+        related_name="updates",
+    )
+    action = models.ForeignKey(
+        Action,
+        verbose_name=_("action"),
+        on_delete=models.CASCADE,
+        related_name="updates",
+        null=True,
+        blank=True,
+        help_text=_("Empty when the entry is about the document as a whole."),
+    )
+    happened_on = models.DateField(_("date"))
+    date_precision = models.CharField(
+        _("date precision"),
+        max_length=5,
+        choices=DatePrecision,
+        default=DatePrecision.DAY,
+        help_text=_(
+            "When the sources give only the month or the year, the date is the first "
+            "day of it and readers see only the month or the year."
+        ),
+    )
+    title = models.CharField(_("what happened"), max_length=300)
+    text = models.TextField(_("details"), blank=True)
+    status_before = models.CharField(
+        _("status before"), max_length=20, choices=STATUS_CHOICES
+    )
+    status_after = models.CharField(
+        _("status after"), max_length=20, choices=STATUS_CHOICES
+    )
+    source = models.ForeignKey(
+        Source,
+        verbose_name=_("source"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    confidence = models.CharField(
+        _("confidence"), max_length=10, choices=Confidence, default=Confidence.REPORTED
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(
+        _("recorded"), default=timezone.now, editable=False
+    )
+
+    objects = ProgressUpdateManager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ("-happened_on", "-created_at", "-id")
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            # its index also serves a document's timeline and its last update
+            models.UniqueConstraint(
+                fields=("document", "happened_on", "title"),
+                name="agreements_progressupdate_unique",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(action__isnull=True)
+                    & _status_condition(Document.FollowUpStatus.values)
+                )
+                | (Q(action__isnull=False) & _status_condition(Action.Status.values)),
+                name="agreements_progressupdate_status_of_its_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.happened_on_display}: {self.title}"
+
+    def get_absolute_url(self):
+        return f"{self.document.get_absolute_url()}#update-{self.pk}"
+
+    def natural_key(self):
+        return (
+            *self.document.natural_key(),
+            self.happened_on.isoformat(),
+            self.title,
+        )
+
+    natural_key.dependencies = [
+        "agreements.document",
+        "agreements.action",
+        "agreements.source",
+    ]
+
+    def clean(self):
+        errors = {}
+        if self.happened_on:
+            if self.happened_on > self.today():
+                errors["happened_on"] = _("An update cannot be dated in the future.")
+            elif (
+                self.document_id
+                and self.document.signed_on
+                and self.happened_on < self.document.signed_on
+            ):
+                errors["happened_on"] = _(
+                    "An update cannot be dated before the document's date of signature."
+                )
+            elif self.date_precision != DatePrecision.DAY and (
+                self.happened_on.day != 1
+                or (
+                    self.date_precision == DatePrecision.YEAR
+                    and self.happened_on.month != 1
+                )
+            ):
+                errors["date_precision"] = _(
+                    "With only the month or the year known, the date is its first day."
+                )
+        if self.action_id and self.action.document_id != self.document_id:
+            errors["action"] = _("The action must be one of this document's.")
+        valid = self.status_values()
+        for field in ("status_before", "status_after"):
+            value = getattr(self, field)
+            if value and value not in valid:
+                errors[field] = _("“%(value)s” is not a status of %(kind)s.") % {
+                    "value": value,
+                    "kind": _("an action") if self.action_id else _("a document"),
+                }
+        if errors:
+            raise ValidationError(errors)
+
+    def validate_constraints(self, exclude=None):
+        try:
+            super().validate_constraints(exclude)
+        except ValidationError as error:
+            raise _unique_clash_on(
+                error,
+                "title",
+                _("The document already has an update with this title on this date."),
+            ) from error
+
+    def status_values(self):
+        """The statuses this entry may record: an action's or a document's."""
+        if self.action_id:
+            return Action.Status.values
+        return Document.FollowUpStatus.values
+
+    @property
+    def status_changed(self):
+        return self.status_before != self.status_after
+
+    @property
+    def happened_on_display(self):
+        """The date as precisely as the sources give it."""
+        formats = {DatePrecision.MONTH: "F Y", DatePrecision.YEAR: "Y"}
+        return date_format(self.happened_on, formats.get(self.date_precision, "j F Y"))
+
+
+# --- Reminders ------------------------------------------------------------------------
+
+
+class ReminderLogManager(models.Manager):
+    def get_by_natural_key(self, recipient, sent_on):
+        return self.get(recipient=recipient, sent_on=sent_on)
+
+
+class ReminderLog(models.Model):
+    """One reminder digest sent to one address on one day.
+
+    ``send_followup_reminders`` writes it in the same transaction as the sending and
+    skips an address already in the log for the day, so running the command twice a
+    day sends each digest once. It has no public page, hence no ``get_absolute_url``.
+    """
+
+    recipient = models.EmailField(_("recipient"))
+    sent_on = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    overdue_count = models.PositiveIntegerField(_("overdue actions"), default=0)
+    due_soon_count = models.PositiveIntegerField(_("actions due soon"), default=0)
+
+    objects = ReminderLogManager()
+
+    class Meta:
+        ordering = ("-sent_on", "recipient")
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("recipient", "sent_on"),
+                name="agreements_reminderlog_once_a_day",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient}, {date_format(self.sent_on, 'j F Y')}"
+
+    def natural_key(self):
+        return (self.recipient, self.sent_on.isoformat())
+
+    def clean(self):
+        self.recipient = (self.recipient or "").strip().lower()
