@@ -1,15 +1,14 @@
 """Writes with side effects: each change is stored with a history entry naming its user.
 
 The admin's bulk actions call these functions rather than ``QuerySet.update()``, which
-would bypass django-simple-history and leave no trace of who published what.
+would bypass django-simple-history and leave no trace of who published what. Follow-up
+statuses change only with a recorded update: see ``agreements.followup``.
 """
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from .models import Document
@@ -27,8 +26,9 @@ def _set_document_field(
 ) -> int:
     """Set ``field`` to ``value`` where it differs, with one history entry per row.
 
-    Neither field these services change takes part in a constraint or in
-    ``Document.clean()``, so the rows are written in bulk without ``full_clean()``.
+    ``is_published``, the field these services change, takes part in no constraint
+    and not in ``Document.clean()``, so the rows are written in bulk without
+    ``full_clean()``.
     """
     changed = list(documents.prefetch_related(None).exclude(**{field: value}))
     if not changed:
@@ -64,25 +64,4 @@ def unpublish_documents(
     """Withdraw the documents from the public site; returns how many were shown."""
     return _set_document_field(
         documents=documents, field="is_published", value=False, user=user
-    )
-
-
-def set_follow_up_status(
-    *,
-    documents: QuerySet[Document],
-    status: Document.FollowUpStatus | str,
-    user: AbstractBaseUser | None,
-) -> int:
-    """Record what has come of the documents; returns how many changed status."""
-    if status not in Document.FollowUpStatus.values:
-        raise ValidationError(
-            _("“%(status)s” is not a follow-up status."),
-            code="invalid_choice",
-            params={"status": status},
-        )
-    return _set_document_field(
-        documents=documents,
-        field="follow_up_status",
-        value=Document.FollowUpStatus(status),
-        user=user,
     )

@@ -1,4 +1,5 @@
 import datetime
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -82,7 +84,7 @@ def new_document_data(**overrides):
         "parties-1-order": "2",
         "parties-1-body": str(second.pk),
     }
-    for prefix in ("relations_from", "citations", "titles"):
+    for prefix in ("relations_from", "citations", "titles", "actions"):
         data[f"{prefix}-TOTAL_FORMS"] = "0"
         data[f"{prefix}-INITIAL_FORMS"] = "0"
     data.update(overrides)
@@ -113,12 +115,16 @@ def filter_choices(response, title):
 
 @dataclass
 class AdminCase:
-    """A model, how to make one, and a phrase that finds it in the search."""
+    """A model, how to make one, and a phrase that finds it in the search.
+
+    A read-only model is listed and viewed, never added or changed in the admin.
+    """
 
     model: type
     make: Callable
     search: Callable
     make_other: Callable | None = None
+    read_only: bool = False
 
     def other(self):
         return (self.make_other or self.make)()
@@ -149,12 +155,33 @@ ADMIN_CASES = [
         models.PartyCitation, PartyCitationFactory, lambda o: o.party.signatory_name
     ),
     AdminCase(models.Relation, RelationFactory, lambda o: o.from_document.title),
+    AdminCase(models.Action, factories.ActionFactory, lambda o: o.title),
+    AdminCase(
+        models.ActionCitation, factories.ActionCitationFactory, lambda o: o.action.title
+    ),
+    AdminCase(
+        models.ProgressUpdate, factories.ProgressUpdateFactory, lambda o: o.title
+    ),
+    AdminCase(
+        models.ReminderLog,
+        factories.ReminderLogFactory,
+        lambda o: o.recipient,
+        read_only=True,
+    ),
 ]
 # Session, user, filters' choices, date hierarchy, count, rows and prefetches.
 CHANGELIST_MAX_QUERIES = 12
 
 admin_cases = pytest.mark.parametrize(
     "case", ADMIN_CASES, ids=[case.model.__name__ for case in ADMIN_CASES]
+)
+EDITABLE_CASES = [case for case in ADMIN_CASES if not case.read_only]
+editable_cases = pytest.mark.parametrize(
+    "case", EDITABLE_CASES, ids=[case.model.__name__ for case in EDITABLE_CASES]
+)
+READ_ONLY_CASES = [case for case in ADMIN_CASES if case.read_only]
+read_only_cases = pytest.mark.parametrize(
+    "case", READ_ONLY_CASES, ids=[case.model.__name__ for case in READ_ONLY_CASES]
 )
 
 
@@ -193,7 +220,7 @@ def test_changelist_lists_the_record(admin_client, case):
     assert change_url(obj) in response.content.decode()
 
 
-@admin_cases
+@editable_cases
 def test_add_page_shows_an_empty_form(admin_client, case):
     response = admin_client.get(admin_url(case.model, "add"))
 
@@ -212,7 +239,7 @@ def test_change_page_shows_the_record(admin_client, case):
     assert escape(str(obj)) in response.content.decode()
 
 
-@admin_cases
+@editable_cases
 def test_change_page_saves_the_form_as_rendered(admin_client, case):
     obj = case.make()
     page = admin_client.get(change_url(obj))
@@ -221,6 +248,21 @@ def test_change_page_saves_the_form_as_rendered(admin_client, case):
 
     assert response.status_code == HTTPStatus.FOUND
     assert response.url == admin_url(case.model, "changelist")
+
+
+@read_only_cases
+def test_read_only_model_is_viewed_but_never_added_or_changed(admin_client, case):
+    obj = case.make()
+    page = admin_client.get(change_url(obj))
+
+    assert page.status_code == HTTPStatus.OK
+    assert f"View {case.model._meta.verbose_name}" in page.content.decode()
+    assert admin_client.get(admin_url(case.model, "add")).status_code == (
+        HTTPStatus.FORBIDDEN
+    )
+    assert admin_client.post(change_url(obj), {}).status_code == (HTTPStatus.FORBIDDEN)
+    changelist = admin_client.get(admin_url(case.model, "changelist"))
+    assert admin_url(case.model, "add") not in changelist.content.decode()
 
 
 @admin_cases
@@ -491,10 +533,10 @@ def test_document_search_by_party_body_name(admin_client):
 # --- Bulk actions ---------------------------------------------------------------------
 
 
-def run_action(client, action, documents):
+def run_action(client, action, documents, **data):
     return client.post(
         admin_url(models.Document, "changelist"),
-        {"action": action, "_selected_action": [d.pk for d in documents]},
+        {"action": action, "_selected_action": [d.pk for d in documents], **data},
         follow=True,
     )
 
@@ -522,17 +564,120 @@ def test_unpublish_action_withdraws_the_selected_documents(admin_client):
     assert not models.Document.objects.filter(is_published=True).exists()
 
 
-@pytest.mark.parametrize("status", FollowUp.values)
-def test_follow_up_actions_set_the_status(admin_client, status):
-    before = FollowUp.STALLED if status == FollowUp.UNKNOWN else FollowUp.UNKNOWN
-    document = bilateral_document(follow_up_status=before)
+def record_with_action(client, action, documents, **data):
+    """The second step of a bulk action that records updates: its form, posted."""
+    return run_action(client, action, documents, post="yes", **data)
 
-    response = run_action(admin_client, f"set_follow_up_{status}", [document])
+
+def test_follow_up_action_asks_for_the_date_and_source_first(admin_client):
+    document = bilateral_document(follow_up_status=FollowUp.UNKNOWN)
+
+    response = run_action(admin_client, "set_follow_up_completed", [document])
 
     assert response.status_code == HTTPStatus.OK
+    assert response.templates[0].name == "admin/agreements/record_updates.html"
+    form = response.context["form"]
+    assert form["happened_on"].value() == timezone.localdate()
+    content = response.content.decode()
+    assert f"<li>{document.title}</li>" in content
+    assert '<input type="hidden" name="action" value="set_follow_up_completed">' in (
+        content
+    )
+    assert re.search(r'<select name="source"[^>]*data-ajax--url=', content)
+    document.refresh_from_db()
+    assert document.follow_up_status == FollowUp.UNKNOWN
+    assert not models.ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize("status", FollowUp.values)
+def test_follow_up_actions_record_an_update_for_each_change(
+    admin_client, admin_user, status
+):
+    before = FollowUp.STALLED if status == FollowUp.UNKNOWN else FollowUp.UNKNOWN
+    document = bilateral_document(follow_up_status=before)
+    source = SourceFactory()
+
+    response = record_with_action(
+        admin_client,
+        f"set_follow_up_{status}",
+        [document],
+        happened_on="2024-02-01",
+        source=source.pk,
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert f"set to “{FollowUp(status).label}”, with an update recorded." in (
+        response.content.decode()
+    )
     document.refresh_from_db()
     assert document.follow_up_status == status
-    assert f"set to “{FollowUp(status).label}”" in response.content.decode()
+    update = models.ProgressUpdate.objects.get()
+    assert (
+        update.document,
+        update.action,
+        update.happened_on,
+        update.status_before,
+        update.status_after,
+        update.source,
+        update.recorded_by,
+    ) == (document, None, datetime.date(2024, 2, 1), before, status, source, admin_user)
+    assert document.history.first().history_user == admin_user
+
+
+def test_follow_up_action_leaves_documents_already_in_the_status_alone(admin_client):
+    completed = bilateral_document(follow_up_status=FollowUp.COMPLETED)
+    stalled = bilateral_document(follow_up_status=FollowUp.STALLED)
+
+    response = record_with_action(
+        admin_client,
+        "set_follow_up_completed",
+        [completed, stalled],
+        happened_on="2024-02-01",
+    )
+
+    assert "Follow-up status of 1 document set to" in response.content.decode()
+    assert [u.document for u in models.ProgressUpdate.objects.all()] == [stalled]
+
+    response = record_with_action(
+        admin_client, "set_follow_up_completed", [completed], happened_on="2024-02-02"
+    )
+
+    assert "No document changed: each already has this status." in (
+        response.content.decode()
+    )
+    assert models.ProgressUpdate.objects.count() == 1
+
+
+def test_follow_up_action_refused_for_one_document_changes_none(admin_client):
+    older = bilateral_document(signed_on=datetime.date(2023, 4, 10))
+    newer = bilateral_document(signed_on=datetime.date(2024, 6, 1))
+
+    response = record_with_action(
+        admin_client,
+        "set_follow_up_in_progress",
+        [older, newer],
+        happened_on="2024-01-15",
+    )
+
+    content = response.content.decode()
+    assert "Nothing was recorded: " in content
+    assert "before the document&#x27;s date of signature" in content
+    assert not models.ProgressUpdate.objects.exists()
+    assert set(models.Document.objects.values_list("follow_up_status", flat=True)) == {
+        FollowUp.UNKNOWN
+    }
+
+
+def test_follow_up_action_with_a_bad_date_shows_the_form_again(admin_client):
+    document = bilateral_document()
+
+    response = record_with_action(
+        admin_client, "set_follow_up_stalled", [document], happened_on="2024-13-45"
+    )
+
+    assert response.templates[0].name == "admin/agreements/record_updates.html"
+    assert response.context["form"].errors["happened_on"] == ["Enter a valid date."]
+    assert not models.ProgressUpdate.objects.exists()
 
 
 # --- Adding and changing a document on one page --------------------------------------
@@ -544,10 +689,12 @@ def test_document_add_page_offers_two_party_rows(admin_client):
     parties = inline_formset(response, "parties")
     assert len(parties.forms) == 2
     assert [form.initial.get("order") for form in parties.forms] == [1, 2]
-    assert response.context["prepopulated_fields_json"] == (
-        '[{"id": "#id_slug", "name": "slug", "dependency_ids": ["#id_title"], '
-        '"dependency_list": ["title"], "maxLength": 120, "allowUnicode": false}]'
-    )
+    prepopulated = json.loads(response.context["prepopulated_fields_json"])
+    assert [(field["id"], field["dependency_ids"]) for field in prepopulated] == [
+        ("#id_slug", ["#id_title"]),
+        ("#id_actions-__prefix__-slug", ["#id_actions-__prefix__-title"]),
+    ]
+    assert {field["maxLength"] for field in prepopulated} == {120}
 
 
 def test_document_add_stores_the_document_with_its_parties(admin_client):

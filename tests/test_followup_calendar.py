@@ -8,12 +8,12 @@ import pytest
 from agreements import followup
 from agreements.models import Action, Document
 from tests.factories import (
+    ActionFactory,
     BodyFactory,
     DocumentFactory,
     PartyFactory,
     bilateral_document,
 )
-from tests.followup_factories import ActionFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -15,10 +15,11 @@ from agreements.models import (
     ProgressUpdate,
     ReminderLog,
 )
-from tests.factories import BodyFactory, DocumentFactory
-from tests.followup_factories import (
+from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
+    BodyFactory,
+    DocumentFactory,
     ProgressUpdateFactory,
     ReminderLogFactory,
 )

@@ -7,14 +7,15 @@ import pytest
 from agreements import followup
 from agreements.models import Action, Document, Event
 from tests.factories import (
+    ActionFactory,
     BodyFactory,
     CountryFactory,
     DocumentFactory,
     EventFactory,
     PartyFactory,
+    ProgressUpdateFactory,
     bilateral_document,
 )
-from tests.followup_factories import ActionFactory, ProgressUpdateFactory
 
 pytestmark = pytest.mark.django_db
 

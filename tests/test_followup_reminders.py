@@ -9,8 +9,12 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import CommandError, call_command
 
 from agreements.models import Action, ReminderLog
-from tests.factories import BodyFactory, DocumentFactory
-from tests.followup_factories import ActionFactory, ReminderLogFactory
+from tests.factories import (
+    ActionFactory,
+    BodyFactory,
+    DocumentFactory,
+    ReminderLogFactory,
+)
 
 pytestmark = pytest.mark.django_db
 

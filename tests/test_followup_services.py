@@ -13,8 +13,7 @@ from agreements.models import (
     Document,
     ProgressUpdate,
 )
-from tests.factories import BodyFactory, DocumentFactory, SourceFactory
-from tests.followup_factories import ActionFactory
+from tests.factories import ActionFactory, BodyFactory, DocumentFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 

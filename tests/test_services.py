@@ -2,15 +2,12 @@ import datetime
 from datetime import UTC
 
 import pytest
-from django.core.exceptions import ValidationError
 
 from agreements import services
 from agreements.models import Document
 from tests.factories import DocumentFactory
 
 pytestmark = pytest.mark.django_db
-
-FollowUp = Document.FollowUpStatus
 
 
 @pytest.fixture
@@ -70,46 +67,6 @@ def test_unpublish_documents_withdraws_them(editor):
     assert set(Document.objects.filter(is_published=False)) == set(shown)
     other.refresh_from_db()
     assert other.is_published is True
-
-
-def test_set_follow_up_status_changes_only_documents_with_another_status(editor):
-    stalled = DocumentFactory(follow_up_status=FollowUp.STALLED)
-    completed = DocumentFactory(follow_up_status=FollowUp.COMPLETED)
-    history_before = completed.history.count()
-
-    count = services.set_follow_up_status(
-        documents=Document.objects.all(), status=FollowUp.COMPLETED, user=editor
-    )
-
-    assert count == 1
-    stalled.refresh_from_db()
-    assert stalled.follow_up_status == FollowUp.COMPLETED
-    assert stalled.history.first().history_user == editor
-    # A document already in the status gets no empty history entry.
-    assert completed.history.count() == history_before
-
-
-def test_set_follow_up_status_accepts_the_stored_value(editor):
-    document = DocumentFactory()
-
-    services.set_follow_up_status(
-        documents=Document.objects.all(), status="in_progress", user=editor
-    )
-
-    document.refresh_from_db()
-    assert document.follow_up_status == FollowUp.IN_PROGRESS
-
-
-def test_set_follow_up_status_rejects_an_unknown_status(editor):
-    document = DocumentFactory()
-
-    with pytest.raises(ValidationError, match="not a follow-up status"):
-        services.set_follow_up_status(
-            documents=Document.objects.all(), status="abandoned", user=editor
-        )
-
-    document.refresh_from_db()
-    assert document.follow_up_status == FollowUp.UNKNOWN
 
 
 def test_services_do_nothing_for_an_empty_selection(editor):

@@ -12,13 +12,15 @@ from agreements.models import Document
 
 class Command(BaseCommand):
     help = (
-        "Load the kz_az_2023 fixture when the register is empty and, with DEBUG on, "
-        "create a superuser 'admin' with a random password when no superuser exists."
+        "Load the kz_az_2023 fixtures (register and follow-up) when the register "
+        "is empty and, with DEBUG on, create a superuser 'admin' with a random "
+        "password when no superuser exists."
     )
 
     def handle(self, *args, **options):
         if not Document.objects.exists():
-            call_command("loaddata", "kz_az_2023", verbosity=0)
+            fixtures = ("kz_az_2023", "kz_az_2023_followup")
+            call_command("loaddata", *fixtures, verbosity=0)
             count = Document.objects.count()
             self.stdout.write(f"Loaded kz_az_2023: {count} documents in the register.")
         User = get_user_model()
