@@ -1,0 +1,682 @@
+"""Benchmark the public pages on a large demo register: ``make bench``.
+
+Not a test (pytest does not collect it): it seeds a register with ``seed_demo`` once
+per database and keeps it (SQLite in ``.bench/bench.sqlite3``, PostgreSQL in the
+database ``tracker_bench``), serves the app with gunicorn as in production (DEBUG
+off), and times each page over keep-alive HTTP, the pages taken in turn so that noise
+hits them all alike. For each page it also counts the SQL queries (the test client,
+in a subprocess on the same database), and on PostgreSQL it explains the list's query.
+Results are printed and written to ``.bench/results-<db>.md``.
+
+    .venv/bin/python tests/bench.py                       # 100,000 documents, both
+    .venv/bin/python tests/bench.py --documents 2000 --db sqlite   # a quick run
+
+A page that fails is reported with its status; the benchmark goes on.
+"""
+
+import argparse
+import http.client
+import json
+import math
+import os
+import shlex
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_DIR = ROOT / ".bench"
+SQLITE_PATH = BENCH_DIR / "bench.sqlite3"
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench"
+)
+SEED = 1
+WARMUP_ROUNDS = 3
+SEARCH_WORD = "energy"
+DEEP_PAGE = 3000
+SERVER_ENV = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "bench",
+    "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "DJANGO_SETTINGS_MODULE": "tracker.settings",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--documents",
+        type=int,
+        default=100_000,
+        help="size of the demo register (default 100000)",
+    )
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument(
+        "--requests",
+        type=int,
+        default=50,
+        help="timed requests per page (default 50), after warm-ups",
+    )
+    parser.add_argument(
+        "--reseed",
+        action="store_true",
+        help="seed again even if the cached register has the same size",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=int,
+        default=60,
+        help="seconds a page may take; slower pages are reported, not timed",
+    )
+    # Internal: run inside a subprocess whose environment points at one database.
+    parser.add_argument(
+        "--probe", choices=("count", "pages", "page"), help=argparse.SUPPRESS
+    )
+    parser.add_argument("--path", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.probe:
+        probe(args.probe, args.documents, args.path)
+        return
+
+    BENCH_DIR.mkdir(exist_ok=True)
+    (BENCH_DIR / "probe.log").write_text("")
+    databases = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    static_debug = collect_static()
+    for name in databases:
+        url = database_url(name)
+        if url is None:
+            continue
+        print(f"\n=== {name}: {args.documents:,} documents")
+        prepare(name, url, args.documents, reseed=args.reseed)
+        run_benchmark(name, url, args, static_debug)
+
+
+# --- Databases ------------------------------------------------------------------------
+
+
+def database_url(name):
+    if name == "sqlite":
+        return f"sqlite:///{SQLITE_PATH}"
+    try:
+        import psycopg
+
+        server = POSTGRES_URL.rsplit("/", 1)[0] + "/postgres"
+        dbname = POSTGRES_URL.rsplit("/", 1)[1]
+        if dbname == "tracker":
+            sys.exit("Refusing to benchmark the database 'tracker': set another name.")
+        with psycopg.connect(server, autocommit=True, connect_timeout=5) as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+            ).fetchone()
+            if not exists:
+                conn.execute(f'CREATE DATABASE "{dbname}"')
+    except Exception as error:  # any failure means "not here"
+        print(f"\n=== postgres: skipped, PostgreSQL is not reachable ({error})")
+        return None
+    return POSTGRES_URL
+
+
+def django_env(url, **extra):
+    return {**os.environ, **SERVER_ENV, "DATABASE_URL": url, **extra}
+
+
+def manage(url, *args, check=True, **env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=django_env(url, **env),
+        check=check,
+    )
+
+
+def marker_path(name):
+    return BENCH_DIR / f"seeded-{name}.json"
+
+
+def prepare(name, url, documents, *, reseed):
+    """Migrate, and seed unless the database already holds this register."""
+    manage(url, "migrate", "--noinput", "-v", "0")
+    marker = marker_path(name)
+    seeded = json.loads(marker.read_text()) if marker.exists() else {}
+    held = probe_subprocess(url, "count", documents)["demo_documents"]
+    if (
+        not reseed
+        and seeded.get("documents") == documents
+        and seeded.get("seed") == SEED
+        and held == documents
+    ):
+        print(
+            f"Re-using the seeded register ({held:,} demo documents, seeded in "
+            f"{seeded.get('seconds', 0):.0f} s)"
+        )
+        return
+    marker.unlink(missing_ok=True)
+    print(f"Seeding {documents:,} documents (seed {SEED})...")
+    started = time.perf_counter()
+    seed = subprocess.Popen(
+        [sys.executable, "manage.py", "seed_demo", "--documents", str(documents)]
+        + ["--seed", str(SEED), "--replace"],
+        cwd=ROOT,
+        env=django_env(url),
+    )
+    # wait4, not wait: the seed's own peak memory and CPU time.
+    _pid, status, usage = os.wait4(seed.pid, 0)
+    seed.returncode = os.waitstatus_to_exitcode(status)
+    seconds = time.perf_counter() - started
+    if seed.returncode:
+        sys.exit(f"seed_demo failed on {url}")
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    if name == "postgres":
+        # The refreshed search copies leave dead rows; measure a settled table.
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
+    marker.write_text(
+        json.dumps(
+            {
+                "documents": documents,
+                "seed": SEED,
+                "seconds": round(seconds, 1),
+                "cpu_seconds": round(cpu, 1),
+                "peak_rss_mb": round(peak_mb),
+            }
+        )
+    )
+    print(
+        f"Seeded in {seconds:.1f} s wall time including start-up ({cpu:.1f} s CPU in "
+        f"the seeding process), peak RSS {peak_mb:.0f} MB"
+    )
+
+
+def collect_static():
+    """Collect static files for DEBUG off; returns True if DEBUG must stay on."""
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=django_env(f"sqlite:///{SQLITE_PATH}"),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode:
+        print(
+            "collectstatic failed, so pages are served with DEBUG on:\n"
+            + result.stderr.strip()[-2000:]
+        )
+        return True
+    return False
+
+
+# --- Probing pages in-process: which pages, and how many queries ---------------------
+
+
+def probe_subprocess(url, what, documents, *, path=None, timeout=None):
+    """Run ``probe`` on the database at ``url``; what it printed, as one dict.
+
+    A probe stopped at ``timeout`` (a page that takes minutes) gives what it printed
+    so far and ``timed_out``.
+    """
+    log = BENCH_DIR / "probe.log"
+    command = [sys.executable, __file__, "--probe", what, "--documents", str(documents)]
+    if path:
+        command += ["--path", path]
+    env = django_env(
+        url,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        DJANGO_LOG_LEVEL="CRITICAL",
+    )
+    timed_out = False
+    with log.open("a") as stderr:
+        try:
+            result = subprocess.run(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                timeout=timeout,
+            )
+            output, failed = result.stdout, result.returncode
+        except subprocess.TimeoutExpired as expired:
+            output, failed, timed_out = expired.stdout or b"", 0, True
+    if failed and what == "page":
+        return {"timed_out": False, "status": f"probe failed, see {log.name}"}
+    if failed:
+        sys.exit(f"The probe failed on {url}; see {log}")
+    info = {"timed_out": timed_out}
+    for line in output.decode().splitlines():
+        if line.startswith("{"):
+            info.update(json.loads(line))
+    return info
+
+
+def probe(what, documents, path=None):
+    """Runs in a subprocess with DATABASE_URL set; prints lines of JSON.
+
+    ``count``: the demo documents held; ``pages``: the pages to time; ``page``: the
+    queries of one page (and, for the list, its query explained).
+    """
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.db.models import Count
+
+    from agreements import models
+
+    demo = models.Document.objects.filter(slug__startswith="demo-")
+    if what == "count":
+        emit(demo_documents=demo.count())
+        return
+    if what == "page":
+        probe_page(path)
+        return
+
+    from django.db import connection
+
+    published = demo.filter(is_published=True)
+    document = (
+        published.filter(relations_from__isnull=False, citations__isnull=False)
+        .order_by("-signed_on", "slug")
+        .first()
+    ) or published.order_by("-signed_on", "slug").first()
+    body = (
+        models.Body.objects.filter(slug__startswith="demo-")
+        .annotate(documents_count=Count("parties"))
+        .order_by("-documents_count", "slug")
+        .first()
+    )
+    event = (
+        models.Event.objects.filter(slug__startswith="demo-", is_published=True)
+        .annotate(documents_count=Count("documents"))
+        .order_by("-documents_count", "slug")
+        .first()
+    )
+    word = SEARCH_WORD
+    if not published.filter(title__icontains=word).exists():
+        word = (
+            next(
+                (w for w in document.title.split() if len(w) > 4),
+                document.title.split()[0],
+            )
+            if document
+            else "agreement"
+        )
+    try:
+        from agreements.views import DocumentListView
+
+        per_page = DocumentListView.paginate_by or 25
+    except (ImportError, AttributeError):
+        per_page = 25
+    published_count = models.Document.objects.filter(is_published=True).count()
+    deep = max(1, min(DEEP_PAGE, math.ceil(published_count / per_page)))
+
+    pages = [
+        ("healthz", "/healthz"),
+        ("home", "/"),
+        ("document list", "/agreements/"),
+        (
+            "list: country=KZ, kind=memorandum",
+            "/agreements/?country=KZ&kind=memorandum",
+        ),
+        (f"list: search '{word}'", f"/agreements/?q={word}"),
+        (f"list: page {deep}", f"/agreements/?page={deep}"),
+        ("document", f"/agreements/{document.slug}/" if document else None),
+        ("body (most documents)", f"/bodies/{body.slug}/" if body else None),
+        ("event (most documents)", f"/events/{event.slug}/" if event else None),
+        ("country KZ", "/countries/kz/"),
+        ("body list", "/bodies/"),
+        ("event list", "/events/"),
+    ]
+    pages = [(label, path) for label, path in pages if path]
+
+    emit(
+        pages=pages,
+        vendor=connection.vendor,
+        documents=models.Document.objects.count(),
+        published=published_count,
+        search_word=word,
+        per_page=per_page,
+    )
+
+
+def probe_page(path):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(raise_request_exception=False)
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    result = {
+        "status": response.status_code,
+        "queries": len(captured),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if getattr(response, "exc_info", None):
+        error = response.exc_info[1]
+        result["error"] = f"{type(error).__name__}: {error}"[:200]
+    emit(**result)
+    if path == "/agreements/":
+        list_sql = [
+            query["sql"]
+            for query in captured.captured_queries
+            if query["sql"].lstrip().upper().startswith("SELECT")
+            and '"agreements_document"' in query["sql"].split(" WHERE ")[0]
+        ]
+        emit(plan=explain_list_query(connection, list_sql))
+
+
+def emit(**item):
+    print(json.dumps(item), flush=True)
+
+
+def explain_list_query(connection, list_sql):
+    # The page's rows (ordered, limited), not its count or the last change.
+    rows_sql = [sql for sql in list_sql if " LIMIT " in sql and " ORDER BY " in sql]
+    if rows_sql:
+        sql, params, origin = max(rows_sql, key=len), (), "as the list page ran it"
+    else:
+        sql, params, origin = view_list_query()
+    plan = ""
+    if sql:
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+            else:
+                cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            rows = cursor.fetchall()
+        plan = "\n".join(" | ".join(str(cell) for cell in row) for row in rows)
+        shown = sql if not params else f"{sql}\n-- params: {list(params)}"
+        plan = f"-- {origin}\n{shown}\n\n{plan}"
+    return plan
+
+
+def view_list_query():
+    """The list view's own first page query, for when the page did not render."""
+    try:
+        from django.test import RequestFactory
+
+        from agreements.views import DocumentListView
+
+        view = DocumentListView()
+        view.setup(RequestFactory().get("/agreements/"))
+        queryset = view.get_queryset()[: view.paginate_by or 25]
+        sql, params = queryset.query.sql_with_params()
+    except Exception as error:  # noqa: BLE001 - the views are still being written
+        return None, (), f"no list query: {error}"
+    return sql, params, "from DocumentListView.get_queryset(): the page did not render"
+
+
+# --- Serving and timing --------------------------------------------------------------
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(name, url, timeout, static_debug):
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "tracker.wsgi",
+        "-b",
+        f"127.0.0.1:{port}",
+        "-w",
+        "2",
+        # Longer than the client waits, so a slow page is not cut off mid-way.
+        "--timeout",
+        str(timeout + 30),
+    ]
+    env = django_env(url)
+    if static_debug:
+        env["DJANGO_DEBUG"] = "1"
+    log = (BENCH_DIR / f"gunicorn-{name}.log").open("w")
+    print(f"Serving: DATABASE_URL={url} {shlex.join(command[1:])}")
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"gunicorn stopped; see {log.name}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                conn.close()
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.terminate()
+    sys.exit(f"gunicorn did not answer /healthz within a minute; see {log.name}")
+
+
+def stop_server(server):
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def worker_pids(master_pid):
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...; comm may hold spaces, so split after ")"
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master_pid:
+            pids.append(int(entry.name))
+    return sorted(pids)
+
+
+def peak_rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+class Browser:
+    """One keep-alive connection, as a browser would hold."""
+
+    def __init__(self, port, timeout):
+        self.port = port
+        self.timeout = timeout
+        self.conn = None
+
+    def get(self, path):
+        """Returns (milliseconds, status, bytes); status is text for a failure."""
+        started = time.perf_counter()
+        try:
+            if self.conn is None:
+                self.conn = http.client.HTTPConnection(
+                    "127.0.0.1", self.port, timeout=self.timeout
+                )
+            self.conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+            response = self.conn.getresponse()
+            body = response.read()
+            status = response.status
+            if response.will_close:
+                self.conn.close()
+                self.conn = None
+        except (OSError, http.client.HTTPException) as error:
+            if self.conn is not None:
+                self.conn.close()
+            self.conn = None
+            return (time.perf_counter() - started) * 1000, type(error).__name__, 0
+        return (time.perf_counter() - started) * 1000, status, len(body)
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def run_benchmark(name, url, args, static_debug):
+    info = probe_subprocess(url, "pages", args.documents)
+    pages = info["pages"]
+    info.update(queries={}, plan="")
+    probe_timeout = 2 * args.timeout  # a cold process, caches empty
+    for _label, path in pages:
+        counted = probe_subprocess(
+            url, "page", args.documents, path=path, timeout=probe_timeout
+        )
+        if counted.pop("timed_out") and "status" not in counted:
+            counted = {"status": f"over {probe_timeout} s", "queries": "?"}
+        info["plan"] = counted.pop("plan", info["plan"])
+        info["queries"][path] = counted
+
+    server, port = start_server(name, url, args.timeout, static_debug)
+    try:
+        browser = Browser(port, args.timeout)
+        results = {path: PageResult() for _label, path in pages}
+        for warmup in range(WARMUP_ROUNDS):
+            for _label, path in pages:
+                if results[path].too_slow:
+                    continue
+                ms, status, _size = browser.get(path)
+                if warmup == 0 and (
+                    status == "TimeoutError" or ms > args.timeout * 1e3
+                ):
+                    results[path].too_slow = True
+        started = time.perf_counter()
+        for round_number in range(args.requests):
+            for _label, path in pages:
+                if not results[path].too_slow:
+                    results[path].add(*browser.get(path))
+            if (round_number + 1) % 10 == 0:
+                print(
+                    f"  {round_number + 1}/{args.requests} rounds "
+                    f"({time.perf_counter() - started:.0f} s)"
+                )
+        memory = {"master": peak_rss_mb(server.pid)}
+        for number, pid in enumerate(worker_pids(server.pid), start=1):
+            memory[f"worker {number}"] = peak_rss_mb(pid)
+    finally:
+        stop_server(server)
+
+    report = render(name, args, pages, info, results, memory, static_debug)
+    print(report)
+    path = BENCH_DIR / f"results-{name}.md"
+    path.write_text(report + "\n")
+    print(f"Written to {path.relative_to(ROOT)}")
+
+
+class PageResult:
+    def __init__(self):
+        self.timings = []
+        self.statuses = {}
+        self.size = 0
+        self.too_slow = False
+
+    def add(self, ms, status, size):
+        self.timings.append(ms)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+        self.size = size
+
+    @property
+    def median(self):
+        return statistics.median(self.timings)
+
+    @property
+    def p95(self):
+        return percentile(self.timings, 0.95)
+
+    def status(self):
+        return ", ".join(
+            str(code) if count == len(self.timings) else f"{code}×{count}"
+            for code, count in self.statuses.items()
+        )
+
+
+def render(name, args, pages, info, results, memory, static_debug):
+    base = results["/healthz"]
+    lines = [
+        f"# Benchmark: {name}, {info['documents']:,} documents "
+        f"({info['published']:,} published)",
+        "",
+        f"{args.requests} requests per page after {WARMUP_ROUNDS} warm-up rounds, "
+        "pages taken in turn over one keep-alive connection; gunicorn -w 2, "
+        f"DEBUG {'on (collectstatic failed)' if static_debug else 'off'}; "
+        f"{time.strftime('%Y-%m-%d %H:%M')}, load average "
+        f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs. Queries: counted with "
+        "the test client in a fresh process (empty caches).",
+        "",
+        "| page | path | status | median ms | p95 ms | median / healthz "
+        "| p95 / healthz | queries | KB |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    for label, path in pages:
+        result = results[path]
+        counted = info["queries"].get(path, {})
+        queries = counted.get("queries", "")
+        if counted.get("status") not in (None, 200):
+            queries = f"{queries} ({counted['status']})"
+        if result.too_slow or not result.timings:
+            lines.append(
+                f"| {label} | `{path}` | over {args.timeout} s | – | – | – | – "
+                f"| {queries} | – |"
+            )
+            continue
+        lines.append(
+            f"| {label} | `{path}` | {result.status()} | {result.median:.1f} "
+            f"| {result.p95:.1f} | {result.median / base.median:.1f} "
+            f"| {result.p95 / base.p95:.1f} | {queries} | {result.size / 1024:.1f} |"
+        )
+    errors = [
+        f"- {label}: {info['queries'][path]['error']}"
+        for label, path in pages
+        if info["queries"].get(path, {}).get("error")
+    ]
+    if errors:
+        lines += [
+            "",
+            "Errors (from the test client; see .bench/gunicorn-*.log):",
+            *errors,
+        ]
+    peaks = ", ".join(
+        f"{who} {mb:.0f} MB" for who, mb in memory.items() if mb is not None
+    )
+    lines += ["", f"Peak RSS (VmHWM) of gunicorn: {peaks or 'unknown'}."]
+    plan = info["plan"]
+    if plan:
+        title = (
+            "EXPLAIN (ANALYZE, BUFFERS)"
+            if info["vendor"] == "postgresql"
+            else "EXPLAIN QUERY PLAN"
+        )
+        lines += ["", f"## {title} of the default list's query", "", "```", plan, "```"]
+        if info["vendor"] == "postgresql":
+            seq = "Seq Scan on agreements_document" in plan
+            lines += [
+                "",
+                "Contains “Seq Scan on agreements_document”: "
+                + ("**yes**" if seq else "no"),
+            ]
+    else:
+        lines += ["", "No list query to explain (the list page was not probed)."]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
