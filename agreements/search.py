@@ -2,10 +2,12 @@
 
 What is searched: a document's title, its titles in other languages, the names of its
 parties' bodies (current, short and former names) and its signatories, and its summary.
-Those live in five tables, so each document keeps a denormalized copy of them in
-``Document.search_text`` (and, on PostgreSQL, a weighted ``tsvector`` in
-``Document.search_vector`` with a GIN index). Database triggers maintain both, so the
-copy stays right whoever writes: ``save()``, ``bulk_create()``, ``loaddata``, raw SQL.
+Those live in five tables, so each document keeps a denormalized copy of them: on
+SQLite as folded text in ``Document.search_text``, on PostgreSQL as a weighted
+``tsvector`` in ``Document.search_vector`` with a GIN index (``search_text`` stays
+empty there: a second copy would double the row and slow every scan). Database
+triggers maintain them, so the copy stays right whoever writes: ``save()``,
+``bulk_create()``, ``loaddata``, raw SQL.
 
 Case folding must work for every script (``қазақ`` finds ``Қазақстан``, ``AZƏRBAYCAN``
 finds ``Azərbaycan``):
@@ -22,8 +24,12 @@ finds ``Azərbaycan``):
 Both fold the Turkic dotted and dotless i (``İ``, ``ı``) to ``i``, so ``Bakı`` and
 ``BAKI`` find each other, as Azerbaijani readers expect.
 
-SQLite drops a table's triggers when a migration rebuilds the table, so a
-``post_migrate`` hook puts back any that are missing (and refreshes the copies).
+The triggers are defined here. On PostgreSQL migration 0003 installs them. On SQLite
+they must not exist while migrations run (a rebuilt table cannot be renamed while
+another table's trigger names it), so ``migrate`` drops them first and a
+``post_migrate`` hook installs them after, refreshing every copy. That hook also
+re-installs the triggers wherever they are missing or out of date (SQLite: their
+SQL differs; PostgreSQL: ``PG_VERSION`` differs).
 """
 
 import re
@@ -32,7 +38,7 @@ import unicodedata
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, TextField, Value
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_migrate, pre_migrate
 
 #: The longest search the list accepts; longer input is cut and the reader told.
 MAX_QUERY_LENGTH = 200
@@ -40,6 +46,9 @@ MAX_QUERY_LENGTH = 200
 MAX_QUERY_WORDS = 12
 
 FOLD_FUNCTION = "agreements_search_fold"
+#: Bump when the PostgreSQL trigger functions change: ``migrate`` then re-installs
+#: them and refreshes every document (SQLite compares the triggers' SQL instead).
+PG_VERSION = "agreements search 2"
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
 
@@ -97,7 +106,7 @@ def search_documents(queryset, text):
         return (
             queryset.filter(search_vector=query)
             .alias(search_rank=SearchRank(F("search_vector"), query))
-            .order_by("-search_rank", "-signed_on", "title")
+            .order_by("-search_rank", "-signed_on", "title", "pk")
         )
     for index, word in enumerate(words):
         found = f"_search_word_{index}"
@@ -274,7 +283,9 @@ def _pg_statements(connection):
             parties text := {FOLD_FUNCTION}({parties});
             summary text := {FOLD_FUNCTION}(NEW.summary);
         BEGIN
-            NEW.search_text := concat_ws(' ', title, titles, parties, summary);
+            -- the vector is all PostgreSQL searches; a second copy as text would
+            -- double the row, and every scan of the table
+            NEW.search_text := '';
             NEW.search_vector :=
                 setweight(to_tsvector('simple', title), 'A')
                 || setweight(to_tsvector('simple', titles), 'B')
@@ -332,6 +343,9 @@ def _pg_statements(connection):
                 f"REFERENCING {referencing} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_search()",
             ]
+    statements.append(
+        f"COMMENT ON FUNCTION agreements_document_search() IS '{PG_VERSION}'"
+    )
     # ?q= on PostgreSQL
     statements.append(
         "CREATE INDEX IF NOT EXISTS agreements_doc_search "
@@ -379,21 +393,58 @@ def remove_search_triggers(connection):
             cursor.execute(f"DROP FUNCTION IF EXISTS {FOLD_FUNCTION}(text)")
 
 
-def _restore_sqlite_triggers(sender, using="default", **kwargs):
-    """Put back the triggers a rebuilt SQLite table lost (migrations rebuild tables)."""
-    if getattr(sender, "label", None) != "agreements":
-        return
-    connection = connections[using]
-    if connection.vendor != "sqlite":
-        return
+def ensure_search_triggers(connection):
+    """Install the triggers if any is missing or out of date; ``True`` if it did.
+
+    SQLite drops a table's triggers when a migration rebuilds the table, and the
+    triggers' SQL lives in this module, so ``migrate`` checks them every time.
+    """
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name FROM pragma_table_info('agreements_document')")
-        if "search_text" not in {row[0] for row in cursor.fetchall()}:
-            return  # migrated back before the search columns, or not at all
-        cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        existing = {row[0] for row in cursor.fetchall()}
-    if set(_sqlite_triggers()) - existing:
-        install_search_triggers(connection)
+        columns = set()
+        if "agreements_document" in connection.introspection.table_names(cursor):
+            description = connection.introspection.get_table_description(
+                cursor, "agreements_document"
+            )
+            columns = {column.name for column in description}
+        if "search_text" not in columns:
+            return False  # migrated back before the search columns, or not at all
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+            existing = dict(cursor.fetchall())
+            expected = {
+                name: sql.replace("CREATE TRIGGER IF NOT EXISTS", "CREATE TRIGGER")
+                for name, sql in _sqlite_triggers().items()
+            }
+            if all(existing.get(name) == sql for name, sql in expected.items()):
+                return False
+        elif connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT obj_description("
+                "to_regprocedure('agreements_document_search()'), 'pg_proc')"
+            )
+            if cursor.fetchone()[0] == PG_VERSION:
+                return False
+        else:
+            return False
+    remove_search_triggers(connection)
+    install_search_triggers(connection)
+    return True
 
 
-post_migrate.connect(_restore_sqlite_triggers, dispatch_uid="agreements_search")
+def _drop_before_migrate(sender, using="default", plan=None, **kwargs):
+    # SQLite rebuilds a table to alter it, and renaming the rebuilt table fails while
+    # another table's trigger names it ("error in trigger ...: no such table"): the
+    # triggers are off while migrations run, and back (refreshed) after.
+    connection = connections[using]
+    if getattr(sender, "label", None) == "agreements" and plan:
+        if connection.vendor == "sqlite":
+            remove_search_triggers(connection)
+
+
+def _ensure_after_migrate(sender, using="default", **kwargs):
+    if getattr(sender, "label", None) == "agreements":
+        ensure_search_triggers(connections[using])
+
+
+pre_migrate.connect(_drop_before_migrate, dispatch_uid="agreements_search")
+post_migrate.connect(_ensure_after_migrate, dispatch_uid="agreements_search")

@@ -2,7 +2,8 @@
 
 See ``agreements.search`` for why triggers (bulk_create and loaddata skip ``save()``)
 and why SQLite and PostgreSQL fold case differently. On PostgreSQL this also makes the
-weighted ``search_vector`` and its GIN index ``agreements_doc_search``.
+GIN index ``agreements_doc_search`` over the weighted ``search_vector``; on SQLite the
+triggers come with the ``post_migrate`` hook in ``agreements.search``.
 """
 
 import django.contrib.postgres.search
@@ -10,9 +11,13 @@ from django.db import migrations, models
 
 
 def install(apps, schema_editor):
-    from agreements.search import install_search_triggers
+    # SQLite: installed after migrate (a post_migrate hook), never while migrations
+    # run, since a table rebuilt by a later migration could not be renamed while
+    # another table's trigger names it. See agreements.search.
+    if schema_editor.connection.vendor == "postgresql":
+        from agreements.search import install_search_triggers
 
-    install_search_triggers(schema_editor.connection)
+        install_search_triggers(schema_editor.connection)
 
 
 def remove(apps, schema_editor):

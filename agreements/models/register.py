@@ -443,9 +443,7 @@ class DocumentQuerySet(models.QuerySet):
         return self.get(slug=slug)
 
     def published(self):
-        # "= true", not Django's bare "WHERE is_published": SQLite uses the
-        # (is_published, ...) indexes below only for a comparison
-        return self.filter(is_published=models.Value(True))
+        return self.filter(is_published=True)
 
     def search(self, text):
         """Documents matching every word of ``text`` (see ``agreements.search``).
@@ -579,8 +577,8 @@ class Document(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     # ?q=: copies of the searched words, kept by database triggers (so bulk_create and
     # loaddata keep them too; see agreements.search); never edited, dumped or kept in
-    # history. search_vector is filled on PostgreSQL only and has a GIN index there,
-    # made by the migration because SQLite has no such index.
+    # history. search_text is filled on SQLite, search_vector on PostgreSQL, where
+    # it has a GIN index (made by the migration: SQLite has no such index).
     search_text = models.TextField(
         _("search text"), blank=True, default="", editable=False, serialize=False
     )
