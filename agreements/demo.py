@@ -732,6 +732,91 @@ FOLLOW_UP_ENDED = Weighted({
     FollowUp.NOT_APPLICABLE: 5,
 })  # fmt: skip
 
+# --- Follow-up: actions and progress updates -----------------------------------------
+
+ActionStatus = models.Action.Status
+# What a document's parties undertake ("{field}" is the topic's field). Each document
+# takes a few, without repeats, so action titles (and the update titles made from
+# them) are unique within the document.
+ACTION_TITLES = (
+    "Set up a joint working group on {field}",
+    "Hold the first meeting of the joint working group",
+    "Approve a plan of joint measures in {field}",
+    "Exchange lists of contact points",
+    "Organise an exchange of expert delegations",
+    "Prepare a report on implementation for the intergovernmental commission",
+    "Draft a programme of cooperation in {field}",
+    "Hold a joint seminar on {field}",
+    "Agree the terms of a pilot project",
+    "Complete the internal procedures for entry into force",
+    "Train specialists under the exchange programme",
+    "Publish a joint statement on the results",
+)
+ACTION_DESCRIPTIONS = (
+    "As the document provides; the responsible bodies report to the "
+    "intergovernmental commission.",
+    "Within the time the document sets; progress is reviewed at the working group's "
+    "meetings.",
+    "",
+)
+FOCAL_FIRST_NAMES = KAZAKH_NAMES[0] + KAZAKH_NAMES[1] + POST_SOVIET_NAMES[1]
+FOCAL_LAST_NAMES = KAZAKH_NAMES[2] + POST_SOVIET_NAMES[2]
+ACTIONS_PER_DOCUMENT = (1, 2, 2, 3, 3, 3, 4, 4, 5)  # three on average
+ACTION_DUE_PAST = Weighted({
+    ActionStatus.DONE: 52, ActionStatus.IN_PROGRESS: 18, ActionStatus.PLANNED: 10,
+    ActionStatus.BLOCKED: 9, ActionStatus.CANCELLED: 11,
+})  # fmt: skip
+ACTION_DUE_LATER = Weighted({
+    ActionStatus.PLANNED: 40, ActionStatus.IN_PROGRESS: 40, ActionStatus.BLOCKED: 8,
+    ActionStatus.DONE: 10, ActionStatus.CANCELLED: 2,
+})  # fmt: skip
+# The statuses a document's actions may have, given its follow-up status.
+ACTION_STATUSES_FOR = {
+    FollowUp.COMPLETED: {ActionStatus.DONE, ActionStatus.CANCELLED},
+    FollowUp.NOT_STARTED: {ActionStatus.PLANNED},
+    FollowUp.STALLED: {ActionStatus.BLOCKED, ActionStatus.PLANNED, ActionStatus.DONE},
+}
+# Share of open actions whose deadline was (re)set around the reference day, so that
+# the dashboard has overdue actions and actions due soon whatever the signature date.
+RESCHEDULED = 0.3
+# How a document's follow-up got to its status, step by step.
+DOCUMENT_STEPS = {
+    FollowUp.UNKNOWN: (),
+    FollowUp.NOT_STARTED: ((FollowUp.UNKNOWN, FollowUp.NOT_STARTED),),
+    FollowUp.NOT_APPLICABLE: ((FollowUp.UNKNOWN, FollowUp.NOT_APPLICABLE),),
+    FollowUp.IN_PROGRESS: (
+        (FollowUp.UNKNOWN, FollowUp.NOT_STARTED),
+        (FollowUp.NOT_STARTED, FollowUp.IN_PROGRESS),
+    ),
+    FollowUp.COMPLETED: (
+        (FollowUp.NOT_STARTED, FollowUp.IN_PROGRESS),
+        (FollowUp.IN_PROGRESS, FollowUp.COMPLETED),
+    ),
+    FollowUp.STALLED: (
+        (FollowUp.NOT_STARTED, FollowUp.IN_PROGRESS),
+        (FollowUp.IN_PROGRESS, FollowUp.STALLED),
+    ),
+}
+DOCUMENT_STEP_TITLES = {
+    FollowUp.NOT_STARTED: "Implementation not yet begun, the parties report",
+    FollowUp.IN_PROGRESS: "Implementation under way",
+    FollowUp.COMPLETED: "The parties report the document fully implemented",
+    FollowUp.STALLED: "Implementation stalled, no meetings held",
+    FollowUp.NOT_APPLICABLE: "No follow-up: the document sets no obligations",
+}
+DOCUMENT_NOTES = (
+    "Progress reviewed by the intergovernmental commission",
+    "Working group meeting held",
+    "Ministries exchange information on implementation",
+    "Implementation discussed at political consultations",
+)
+ACTION_STEP_TITLES = {
+    ActionStatus.IN_PROGRESS: "Work started: {title}",
+    ActionStatus.DONE: "Done: {title}",
+    ActionStatus.BLOCKED: "Blocked: {title}",
+    ActionStatus.CANCELLED: "Cancelled: {title}",
+}
+
 CONFIDENCE = Weighted(
     {Confidence.CONFIRMED: 55, Confidence.REPORTED: 33, Confidence.INFERRED: 12}
 )
@@ -854,6 +939,9 @@ DEMO_MODELS = (
     models.Party,
     models.PartyCitation,
     models.Relation,
+    models.Action,
+    models.Action.responsible_bodies.through,
+    models.ProgressUpdate,
 )
 
 
@@ -869,6 +957,21 @@ def demo_querysets():
     events = models.Event.objects.filter(slug__startswith=DEMO_PREFIX)
     remaining = models.Document.objects.values("pk")
     return [
+        (
+            "progress updates",
+            models.ProgressUpdate.objects.filter(document__in=documents),
+        ),
+        (
+            "action sources",
+            models.ActionCitation.objects.filter(action__document__in=documents),
+        ),
+        (
+            "responsible bodies",
+            models.Action.responsible_bodies.through.objects.filter(
+                action__document__in=documents
+            ),
+        ),
+        ("actions", models.Action.objects.filter(document__in=documents)),
         (
             "relations",
             models.Relation.objects.filter(from_document__in=documents)
@@ -965,10 +1068,19 @@ def build_demo_register(
     seed: int,
     batch_size: int = 2000,
     progress: Callable[[str], None] | None = None,
+    follow_up: bool = True,
 ) -> DemoSummary:
-    """Add ``documents`` demo documents, with their bodies, events and sources."""
+    """Add ``documents`` demo documents, with their bodies, events and sources.
+
+    With ``follow_up`` (the default) each document also gets actions and progress
+    updates, about three and five on average.
+    """
     builder = _Builder(
-        documents=documents, seed=seed, batch_size=batch_size, progress=progress
+        documents=documents,
+        seed=seed,
+        batch_size=batch_size,
+        progress=progress,
+        follow_up=follow_up,
     )
     # The build makes millions of short-lived objects and no garbage cycles to speak
     # of: collecting less often saves a few per cent.
@@ -992,8 +1104,12 @@ def build_demo_register(
 
 
 class _Builder:
-    def __init__(self, *, documents, seed, batch_size, progress):
+    def __init__(self, *, documents, seed, batch_size, progress, follow_up=True):
         self.total = documents
+        self.follow_up = follow_up
+        # Follow-up draws from its own generator, so that it leaves the rest of the
+        # register as it was (and the register is the same without follow-up).
+        self.follow_up_rng = random.Random(seed * 1_000_003 + 17)
         self.seed = seed
         self.batch_size = batch_size
         self.report = progress
@@ -1611,6 +1727,10 @@ class _Builder:
         counts["titles"] += len(rows["titles"])
         counts["document topics"] += len(rows["topics"])
         counts["relations"] += len(rows["relations"])
+        if self.follow_up:
+            counts["actions"] += len(rows["actions"])
+            counts["responsible bodies"] += len(rows["action bodies"])
+            counts["progress updates"] += len(rows["updates"])
 
     def save_batch(self, rows, superseded):
         batch_size = self.batch_size
@@ -1643,6 +1763,14 @@ class _Builder:
             rows["topics"], batch_size=batch_size
         )
         models.Relation.objects.bulk_create(rows["relations"], batch_size=batch_size)
+        if rows["actions"]:
+            models.Action.objects.bulk_create(rows["actions"], batch_size=batch_size)
+            models.Action.responsible_bodies.through.objects.bulk_create(
+                rows["action bodies"], batch_size=batch_size
+            )
+        models.ProgressUpdate.objects.bulk_create(
+            rows["updates"], batch_size=batch_size
+        )
 
     def plan_document(self, plan, number, rows, superseded, new_entries):
         """Build document ``number`` and its parties, sources... into ``rows``."""
@@ -1742,6 +1870,8 @@ class _Builder:
 
         sources = self.add_sources(rows, document, plan, event_plan, kind, subject)
         self.add_parties(rows, document, signers, sources)
+        if self.follow_up:
+            self.add_follow_up(rows, document, signers, text)
         if relation is not None:
             self.add_relation(rows, document, relation, sources, superseded)
         # A Russian title for some, as Adilet-style registers keep them.
@@ -1757,6 +1887,126 @@ class _Builder:
                     source=None,
                 )
             )
+
+    # -- follow-up
+
+    def add_follow_up(self, rows, document, signers, text):
+        """A few actions and the dated updates that took them to their statuses.
+
+        Every date lies between the signature and ``TODAY``; a done action's
+        completion date is its last update's; the document's last status change
+        leaves it at its follow-up status. Draws only from ``self.follow_up_rng``.
+        """
+        rng = self.follow_up_rng
+        signed = document.signed_on
+        bodies = [signer.body for signer in signers]
+        allowed = ACTION_STATUSES_FOR.get(document.follow_up_status)
+        titles = rng.sample(ACTION_TITLES, rng.choice(ACTIONS_PER_DOCUMENT))
+        updates = []  # (day, title, action, before, after)
+        for number, template in enumerate(titles, start=1):
+            title = template.format(field=text.field)
+            due = signed + datetime.timedelta(days=rng.randint(30, 900))
+            weights = ACTION_DUE_PAST if due <= TODAY else ACTION_DUE_LATER
+            status = (weights.only(allowed) if allowed else weights).pick(rng)
+            if status in models.Action.OPEN_STATUSES and rng.random() < RESCHEDULED:
+                due = max(signed, TODAY + datetime.timedelta(rng.randint(-90, 60)))
+            steps = self.action_steps(status, signed, due)
+            person = f"{rng.choice(FOCAL_FIRST_NAMES)} {rng.choice(FOCAL_LAST_NAMES)}"
+            action = factories.ActionFactory.build(
+                document=document,
+                slug=f"{number}-{slugify(title)}"[:120].rstrip("-"),
+                title=title,
+                description=rng.choice(ACTION_DESCRIPTIONS),
+                clause=f"Article {rng.randint(2, 9)}" if rng.random() < 0.6 else "",
+                focal_person=person,
+                contact_email=(
+                    f"{slugify(person).replace('-', '.')}@{bodies[0].slug}.example.org"
+                ),
+                due_on=due if rng.random() < 0.92 else None,
+                status=status,
+                completed_on=steps[-1][0] if status == ActionStatus.DONE else None,
+                created_at=datetime.datetime.combine(
+                    signed, datetime.time(10), tzinfo=datetime.UTC
+                ),
+            )
+            rows["actions"].append(action)
+            responsible = rng.sample(bodies, 2 if rng.random() < 0.35 else 1)
+            rows["action bodies"] += [
+                models.Action.responsible_bodies.through(action=action, body=body)
+                for body in responsible
+            ]
+            for day, before, after in steps:
+                step_title = ACTION_STEP_TITLES[after].format(title=title)
+                updates.append((day, step_title, action, before, after))
+
+        status = document.follow_up_status
+        steps = DOCUMENT_STEPS.get(status, ())
+        days = self.dates_between(signed, TODAY, len(steps))
+        for day, (before, after) in zip(days, steps, strict=True):
+            updates.append((day, DOCUMENT_STEP_TITLES[after], None, before, after))
+        # Notes without a change of status, dated after the last change.
+        last = days[-1] if days else signed
+        notes = rng.sample(DOCUMENT_NOTES, rng.choice((0, 0, 0, 1)))
+        for note, day in zip(
+            notes, self.dates_between(last, TODAY, len(notes)), strict=True
+        ):
+            updates.append((day, note, None, status, status))
+
+        for day, title, action, before, after in updates:
+            precision = models.DatePrecision.DAY
+            # Now and then a note is dated only by its month (not a change of status,
+            # which would then read as out of order).
+            if before == after and rng.random() < 0.3 and day.replace(day=1) >= signed:
+                day, precision = day.replace(day=1), models.DatePrecision.MONTH
+            rows["updates"].append(
+                factories.ProgressUpdateFactory.build(
+                    document=document,
+                    action=action,
+                    happened_on=day,
+                    date_precision=precision,
+                    title=title,
+                    text="",
+                    status_before=before,
+                    status_after=after,
+                    source=None,
+                    confidence=CONFIDENCE.pick(rng),
+                    created_at=datetime.datetime.combine(
+                        day, datetime.time(12), tzinfo=datetime.UTC
+                    ),
+                )
+            )
+
+    def action_steps(self, status, signed, due):
+        """The (day, before, after) updates that took an action to ``status``."""
+        rng = self.follow_up_rng
+        if status == ActionStatus.PLANNED:
+            return []
+        if status == ActionStatus.IN_PROGRESS:
+            path = [ActionStatus.IN_PROGRESS]
+        elif status != ActionStatus.BLOCKED and rng.random() < 0.5:
+            path = [status]
+        else:
+            path = [ActionStatus.IN_PROGRESS, status]
+        end = TODAY
+        if status == ActionStatus.DONE:
+            # Done around its deadline, never after the reference day.
+            late = datetime.timedelta(rng.randint(-60, 45))
+            end = min(TODAY, max(signed, due + late))
+        steps, before = [], ActionStatus.PLANNED
+        for day, after in zip(
+            self.dates_between(signed, end, len(path)), path, strict=True
+        ):
+            steps.append((day, before, after))
+            before = after
+        return steps
+
+    def dates_between(self, start, end, count):
+        """``count`` days in ``[start, end]``, in order."""
+        span = max((end - start).days, 0)
+        return sorted(
+            start + datetime.timedelta(self.follow_up_rng.randint(0, span))
+            for _ in range(count)
+        )
 
     def pick_signers(self, plan, kind, event_plan):
         """The topic, and the bodies that sign: their level follows the kind."""

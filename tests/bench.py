@@ -287,6 +287,13 @@ def probe(what, documents, path=None):
         .order_by("-signed_on", "slug")
         .first()
     ) or published.order_by("-signed_on", "slug").first()
+    # The published demo document with the most actions (and follow-up updates).
+    busiest = (
+        published.annotate(actions_count=Count("actions", distinct=True))
+        .filter(actions_count__gt=0)
+        .order_by("-actions_count", "slug")
+        .first()
+    )
     body = (
         models.Body.objects.filter(slug__startswith="demo-")
         .annotate(documents_count=Count("parties"))
@@ -334,8 +341,19 @@ def probe(what, documents, path=None):
         ("country KZ", "/countries/kz/"),
         ("body list", "/bodies/"),
         ("event list", "/events/"),
+        ("follow-up dashboard", "/follow-up/"),
+        ("follow-up calendar, KZ", "/follow-up/calendar.ics?country=KZ"),
+        (
+            "document (most actions)",
+            f"/agreements/{busiest.slug}/" if busiest else None,
+        ),
     ]
-    pages = [(label, path) for label, path in pages if path]
+    seen = set()  # the busiest document may be the one already listed
+    pages = [
+        (label, path)
+        for label, path in pages
+        if path and not (path in seen or seen.add(path))
+    ]
 
     emit(
         pages=pages,

@@ -1,5 +1,6 @@
 """``seed_demo``: a realistic demo register, reproducible for a seed."""
 
+import datetime
 from io import StringIO
 
 import pytest
@@ -236,3 +237,153 @@ def test_progress_and_a_summary_are_printed():
 def test_documents_must_be_positive():
     with pytest.raises(CommandError, match="at least 1"):
         seed_demo(documents=0)
+
+
+# --- Follow-up: actions and progress updates --------------------------------------
+
+# After the demo's reference day (2026-11-01), so that no demo date is "in the future".
+CHECK_DAY = datetime.date(2026, 11, 27)
+
+
+def follow_up_snapshot():
+    return {
+        "actions": list(
+            models.Action.objects.order_by("document__slug", "slug").values_list(
+                "document__slug", "slug", "status", "due_on", "completed_on"
+            )
+        ),
+        "updates": list(
+            models.ProgressUpdate.objects.order_by(
+                "document__slug", "happened_on", "title"
+            ).values_list(
+                "document__slug", "action__slug", "happened_on", "title", "status_after"
+            )
+        ),
+        "bodies": sorted(
+            models.Action.responsible_bodies.through.objects.values_list(
+                "action__document__slug", "action__slug", "body__slug"
+            )
+        ),
+    }
+
+
+def test_seed_demo_adds_actions_and_progress_updates():
+    output = seed_demo(documents=200)
+
+    actions = models.Action.objects.filter(document__slug__startswith="demo-")
+    updates = models.ProgressUpdate.objects.filter(document__slug__startswith="demo-")
+    assert 450 <= actions.count() <= 750
+    assert 750 <= updates.count() <= 1300
+    assert "actions" in output and "progress updates" in output
+    assert values(actions, "status") == set(models.Action.Status.values)
+    # Every action has a responsible body, one of its document's parties.
+    assert not actions.filter(responsible_bodies=None).exists()
+    assert not actions.exclude(
+        responsible_bodies__parties__document=F("document")
+    ).exists()
+    # Overdue actions and actions due soon, seen from the reference day.
+    open_actions = actions.filter(status__in=models.Action.OPEN_STATUSES)
+    reference = datetime.date(2026, 11, 1)
+    assert open_actions.filter(due_on__lt=reference).exists()
+    assert open_actions.filter(
+        due_on__gte=reference, due_on__lte=reference + datetime.timedelta(days=30)
+    ).exists()
+    # Both kinds of update.
+    assert updates.filter(action=None).exists()
+    assert updates.exclude(action=None).exists()
+
+
+def test_follow_up_rows_keep_the_model_rules():
+    seed_demo(documents=200)
+
+    actions = models.Action.objects.all()
+    assert not actions.filter(status="done", completed_on=None).exists()
+    assert not actions.exclude(status="done").exclude(completed_on=None).exists()
+    assert not actions.filter(completed_on__gt=CHECK_DAY).exists()
+    assert not actions.filter(completed_on__lt=F("document__signed_on")).exists()
+    assert not actions.filter(due_on__lt=F("document__signed_on")).exists()
+    updates = models.ProgressUpdate.objects.all()
+    assert not updates.filter(happened_on__gt=CHECK_DAY).exists()
+    assert not updates.filter(happened_on__lt=F("document__signed_on")).exists()
+    assert (
+        not updates.exclude(action=None)
+        .exclude(action__document=F("document"))
+        .exists()
+    )
+    document_statuses = models.Document.FollowUpStatus.values
+    action_statuses = models.Action.Status.values
+    assert (
+        not updates.filter(action=None)
+        .exclude(
+            status_before__in=document_statuses, status_after__in=document_statuses
+        )
+        .exists()
+    )
+    assert (
+        not updates.exclude(action=None)
+        .exclude(status_before__in=action_statuses, status_after__in=action_statuses)
+        .exists()
+    )
+    for action in actions.select_related("document").order_by("pk")[::29][:20]:
+        action.full_clean(today=CHECK_DAY)
+    for update in updates.select_related("document", "action").order_by("pk")[::47][
+        :20
+    ]:
+        update.full_clean(today=CHECK_DAY)
+
+
+def test_statuses_agree_with_the_last_update():
+    seed_demo(documents=200)
+
+    for action in models.Action.objects.prefetch_related("updates")[:100]:
+        history = sorted(action.updates.all(), key=lambda u: (u.happened_on, u.pk))
+        if history:
+            assert history[-1].status_after == action.status
+        else:
+            assert action.status == models.Action.Status.PLANNED
+        if action.status == models.Action.Status.DONE:
+            assert action.completed_on == history[-1].happened_on
+    for document in demo_documents().prefetch_related("updates")[:100]:
+        changes = [
+            update
+            for update in document.updates.all()
+            if update.action_id is None and update.status_changed
+        ]
+        if changes:
+            last = max(changes, key=lambda u: (u.happened_on, u.pk))
+            assert last.status_after == document.follow_up_status
+
+
+def test_follow_up_is_the_same_for_a_seed():
+    seed_demo(documents=200, seed=11)
+    first = follow_up_snapshot()
+
+    seed_demo(documents=200, seed=11, replace=True)
+
+    assert follow_up_snapshot() == first
+    assert len(first["actions"]) > 400
+
+
+def test_replace_deletes_the_demo_follow_up():
+    own = factories.ActionFactory(document=factories.bilateral_document())
+    factories.ProgressUpdateFactory(action=own)
+
+    seed_demo(documents=100)
+    seed_demo(documents=30, replace=True)
+
+    assert (
+        models.Action.objects.exclude(document__slug__startswith="demo-").get() == own
+    )
+    demo_actions = models.Action.objects.filter(document__slug__startswith="demo-")
+    assert demo_actions.count() < 30 * 6
+    assert models.ProgressUpdate.objects.filter(action=own).count() == 1
+    assert not models.Action.responsible_bodies.through.objects.exclude(
+        action__in=models.Action.objects.all()
+    ).exists()
+
+
+def test_seed_demo_can_skip_follow_up():
+    call_command("seed_demo", "--no-follow-up", documents=20, stdout=StringIO())
+    assert models.Document.objects.filter(slug__startswith="demo-").count() == 20
+    assert not models.Action.objects.exists()
+    assert not models.ProgressUpdate.objects.exists()

@@ -36,8 +36,14 @@ class Command(BaseCommand):
             action="store_true",
             help="Delete the demo rows already in the register first.",
         )
+        parser.add_argument(
+            "--no-follow-up",
+            action="store_false",
+            dest="follow_up",
+            help="Skip the actions and progress updates (about half the time).",
+        )
 
-    def handle(self, *args, documents, seed, batch_size, replace, **options):
+    def handle(self, *args, documents, seed, batch_size, replace, follow_up, **options):
         if documents < 1:
             raise CommandError("--documents must be at least 1.")
         if batch_size < 1:
@@ -63,6 +69,7 @@ class Command(BaseCommand):
                 documents=documents,
                 seed=seed,
                 batch_size=batch_size,
+                follow_up=follow_up,
                 progress=self.stdout.write if verbosity else None,
             )
         except demo.DemoError as error:
