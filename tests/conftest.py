@@ -26,3 +26,14 @@ def chromium_path():
 def fast_password_hashing(settings):
     # admin_client logs in with a password; the default hasher costs ~1s a test.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _clear_caches():
+    # Each test starts with empty caches: cached pages and aggregates from an earlier
+    # test's (rolled back) data must not leak into the next one.
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
+    yield
