@@ -1,17 +1,25 @@
 """``seed_demo``: a realistic demo register, reproducible for a seed."""
 
 import datetime
+import threading
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, F, Q
 
-from agreements import models
+from agreements import bulkload, demo, models
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+ON_POSTGRES = connection.vendor == "postgresql"
+# For tests that commit (outside a transaction, PostgreSQL's batches are written on
+# a second connection, in a thread): serialized_rollback puts the migrations' rows
+# back after.
+committing = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def seed_demo(documents=200, seed=5, **options):
@@ -387,3 +395,292 @@ def test_seed_demo_can_skip_follow_up():
     assert models.Document.objects.filter(slug__startswith="demo-").count() == 20
     assert not models.Action.objects.exists()
     assert not models.ProgressUpdate.objects.exists()
+
+
+# --- Speed: rows from factory templates, bulk writes, search copies after the load ---
+
+# What seed 1 built for 1,000 documents before seed_demo was made fast (and what the
+# benchmark database was seeded with, at 100,000): the load may change, the register
+# it builds may not.
+SEED_1_COUNTS = {
+    "bodies": 963,
+    "former names": 107,
+    "sources": 656,
+    "events": 129,
+    "event sources": 284,
+    "documents": 1000,
+    "published documents": 886,
+    "parties": 2062,
+    "signature sources": 253,
+    "document sources": 1240,
+    "titles": 251,
+    "document topics": 1703,
+    "relations": 157,
+    "actions": 3015,
+    "responsible bodies": 4092,
+    "progress updates": 5210,
+}
+
+
+def summary_counts(output):
+    """``{label: count}`` from the summary seed_demo prints."""
+    lines = output.split(" s (seed ")[1].splitlines()[1:]
+    return {
+        line.rsplit(maxsplit=1)[0].strip(): int(
+            line.rsplit(maxsplit=1)[1].replace(",", "")
+        )
+        for line in lines
+        if line.strip()
+    }
+
+
+def test_a_seed_builds_the_register_it_always_built():
+    output = seed_demo(documents=1000, seed=1)
+
+    assert summary_counts(output) == SEED_1_COUNTS
+    # The counts printed are the rows in the database.
+    assert models.Party.objects.count() == SEED_1_COUNTS["parties"]
+    assert models.ProgressUpdate.objects.count() == SEED_1_COUNTS["progress updates"]
+    assert models.Source.objects.count() == SEED_1_COUNTS["sources"]
+    assert (
+        models.Action.responsible_bodies.through.objects.count()
+        == SEED_1_COUNTS["responsible bodies"]
+    )
+
+
+def full_rows(queryset, *keys):
+    """Every stored value of the rows, ids and load times left out, in key order."""
+    left_out = {"id", "updated_at", "search_vector"}
+    fields = [
+        field.attname
+        for field in queryset.model._meta.concrete_fields
+        if field.attname not in left_out and not field.is_relation
+    ]
+    return list(queryset.order_by(*keys).values_list(*keys, *fields))
+
+
+def test_the_same_seed_stores_the_same_values():
+    def snapshot():
+        return {
+            "documents": full_rows(demo_documents(), "slug"),
+            "parties": full_rows(
+                models.Party.objects.all(), "document__slug", "body__slug"
+            ),
+            "sources": full_rows(models.Source.objects.all(), "url"),
+            "updates": full_rows(
+                models.ProgressUpdate.objects.all(), "document__slug", "title"
+            ),
+        }
+
+    seed_demo(documents=150, seed=21)
+    first = snapshot()
+
+    seed_demo(documents=150, seed=21, replace=True)
+
+    assert snapshot() == first
+    assert len(first["updates"]) > 300
+
+
+def searched_copies():
+    """Each demo document's search copy as the database holds it."""
+    column = "search_vector::text" if ON_POSTGRES else "search_text"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT slug, {column} FROM agreements_document "
+            "WHERE slug LIKE %s ORDER BY slug",
+            ["demo-%"],
+        )
+        return cursor.fetchall()
+
+
+def test_search_copies_after_a_seed_are_what_the_triggers_make():
+    seed_demo(documents=200)
+    loaded = searched_copies()
+
+    # Have the triggers compute every copy again, row by row.
+    with connection.cursor() as cursor:
+        if ON_POSTGRES:
+            cursor.execute("UPDATE agreements_document SET search_text = ''")
+        else:
+            cursor.execute("UPDATE agreements_document SET title = title")
+
+    assert searched_copies() == loaded
+    assert len(loaded) == 200
+    assert all(copy for _slug, copy in loaded)
+    # Party names and Russian titles are in them, not only the document's own text.
+    party = models.Party.objects.select_related("body", "document").first()
+    assert party.document in models.Document.objects.search(party.body.name)
+    title = models.DocumentTitle.objects.select_related("document").first()
+    assert title.document in models.Document.objects.search(title.title)
+
+
+def search_finds_a_new_document():
+    document = factories.bilateral_document(
+        slug="zzyzx", title="Memorandum on the Zzyzx accord"
+    )
+    factories.DocumentTitleFactory(document=document, title="Меморандум Ззызкс")
+    return list(models.Document.objects.search("zzyzx ззызкс")) == [document]
+
+
+def test_the_search_triggers_are_back_when_a_seed_fails_half_way(monkeypatch):
+    record_writing_threads(monkeypatch, fail_on_write=2)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed_demo(documents=300, batch_size=100)
+
+    # The first batch was written, the second rolled back.
+    assert demo_documents().count() == 100
+    assert search_finds_a_new_document()
+    # The documents of the first batch are searchable too.
+    party = models.Party.objects.select_related("body", "document").first()
+    assert party.document in models.Document.objects.search(party.body.name)
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="SQLite's settings")
+@committing  # temp_store changes only outside a transaction
+def test_sqlite_keeps_statement_journals_in_memory_only_during_the_load():
+    def temp_store():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA temp_store")
+            return cursor.fetchone()[0]
+
+    before = temp_store()
+    with demo.sqlite_tuned_for_load():
+        assert temp_store() == 2  # MEMORY
+    assert temp_store() == before != 2
+    with pytest.raises(RuntimeError), demo.sqlite_tuned_for_load():
+        raise RuntimeError
+    assert temp_store() == before
+
+
+def record_writing_threads(monkeypatch, fail_on_write=None):
+    """Record which thread writes documents; fail the ``fail_on_write``-th write."""
+    threads = []
+    original = bulkload.Table.write
+
+    def write(table, rows=None):
+        if table.model is models.Document:
+            threads.append(threading.current_thread().name)
+            if len(threads) == fail_on_write:
+                raise RuntimeError("disk full")
+        original(table, rows)
+
+    monkeypatch.setattr(bulkload.Table, "write", write)
+    return threads
+
+
+# The thread that writes outside a transaction.
+WRITER = "seed_demo writer" if ON_POSTGRES else "MainThread"
+
+
+@committing
+def test_outside_a_transaction_batches_are_committed_one_by_one(monkeypatch):
+    threads = record_writing_threads(monkeypatch)
+
+    output = seed_demo(documents=300, batch_size=100)
+
+    assert threads == [WRITER] * 3
+    assert demo_documents().count() == 300
+    assert "100%  300/300 documents" in output
+    assert models.Party.objects.filter(document__in=demo_documents()).count() >= 600
+    party = models.Party.objects.select_related("body", "document").first()
+    assert party.document in models.Document.objects.search(party.body.name)
+    assert search_finds_a_new_document()
+
+
+@committing
+def test_a_failed_batch_stops_the_load_and_keeps_the_batches_before(monkeypatch):
+    threads = record_writing_threads(monkeypatch, fail_on_write=2)
+
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed_demo(documents=500, batch_size=100)
+
+    # The first batch is committed; the second rolled back; none written after it.
+    assert threads == [WRITER] * 2
+    assert demo_documents().count() == 100
+    assert not models.Party.objects.exclude(document__in=demo_documents()).exists()
+    assert search_finds_a_new_document()
+    # A run stopped half-way is cleared by --replace.
+    seed_demo(documents=50, replace=True)
+    assert demo_documents().count() == 50
+
+
+def test_inside_a_transaction_batches_are_written_in_it(monkeypatch):
+    threads = record_writing_threads(monkeypatch)
+
+    seed_demo(documents=200, batch_size=100)
+
+    assert threads == [threading.current_thread().name] * 2
+    assert demo_documents().count() == 200
+
+
+def demo_tables():
+    builder = demo._Builder(
+        documents=10, seed=1, batch_size=10, progress=None, follow_up=True
+    )
+    return builder.make_tables()
+
+
+def test_each_demo_row_is_what_its_factory_builds():
+    for label, table in demo_tables().items():
+        if table.factory_class is None:
+            continue
+        built = table.factory_class.build()
+        row = table.add(**{name: getattr(built, name) for name in table.per_row})
+        for field in table.fields:
+            if field.primary_key or getattr(field, "auto_now", False):
+                continue
+            assert row[field.attname] == getattr(built, field.attname), (
+                label,
+                field.name,
+            )
+
+
+def test_a_table_refuses_a_factory_value_that_would_repeat_on_every_row():
+    # PartyFactory numbers its signatories: a template would give them all one name.
+    with pytest.raises(ValueError, match="signatory_name"):
+        bulkload.Table(
+            connection,
+            models.Party,
+            factory_class=factories.PartyFactory,
+            per_row=("document_id", "body_id", "order", "signatory_position"),
+        )
+
+
+def test_a_table_refuses_a_row_that_sets_other_fields():
+    table = demo_tables()["parties"]
+
+    with pytest.raises(ValueError, match="sets"):
+        table.add(document_id=1, body_id=2, order=1, signatory_name="A. B.")
+    with pytest.raises(ValueError, match="has no fields"):
+        bulkload.Table(connection, models.Party, per_row=("signatory",))
+    assert table.rows == []
+
+
+def test_rows_are_written_with_their_ids_and_read_back_as_models():
+    source = factories.SourceFactory()
+    table = bulkload.Table(
+        connection,
+        models.Source,
+        factory_class=factories.SourceFactory,
+        per_row=("url", "title", "published_on"),
+    )
+    first = table.add(
+        url="https://demo.example/1",
+        title="One",
+        published_on=datetime.date(2024, 2, 29),
+    )
+    second = table.add(url="https://demo.example/2", title="Two", published_on=None)
+    table.write()
+
+    assert first["id"] > source.pk and second["id"] == first["id"] + 1
+    stored = models.Source.objects.get(pk=first["id"])
+    assert (stored.url, stored.title) == ("https://demo.example/1", "One")
+    assert stored.published_on == datetime.date(2024, 2, 29)
+    # The values the factory gives every row.
+    assert stored.publisher == "Example News"
+    assert stored.accessed_on == datetime.date(2026, 11, 1)
+    assert models.Source.objects.get(pk=second["id"]).published_on is None
+    assert table.written == 2 and table.rows == []
+    # The table's sequence is past the ids given: the next insert does not clash.
+    assert factories.SourceFactory().pk > second["id"]
