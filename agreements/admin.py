@@ -9,27 +9,39 @@ Follow-up statuses (a document's, an action's) are read-only on their forms: the
 only by recording a progress update, through ``agreements.followup`` (the progress
 update add page, "mark done" and the "set follow-up status" bulk actions), so each
 change is a dated entry naming who recorded it.
+
+Review before publishing: the "published" flag of documents and events is read-only
+for anyone without the publish permission (Editors), and ``services.set_publication``
+keeps it as stored whatever they post, on the add, change and history-revert forms;
+the publish and unpublish bulk actions are offered to publishers only and refused to
+others. No lost edits: documents, events and bodies are edited with optimistic locking
+(``VersionedAdminMixin``).
 """
+
+import datetime
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import csrf_protect_m
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
-from django.contrib.auth import get_permission_codename
+from django.contrib.auth import get_permission_codename, get_user_model
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import followup, services
@@ -72,6 +84,305 @@ def record_update_url(document, action=None):
     if action is not None:
         params["action"] = action.pk
     return f"{reverse('admin:agreements_progressupdate_add')}?{urlencode(params)}"
+
+
+def format_moment(moment):
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
+
+
+class HistoryContextHelper(HistoricalRecordContextHelper):
+    """History changes as staff read them: an empty foreign key is "None" (not
+    simple-history's "Deleted user (pk=None)"), a moment in local time."""
+
+    def prepare_delta_change_value(self, change, value):
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return format_moment(value)
+        return super().prepare_delta_change_value(change, value)
+
+
+# --- No lost edits: optimistic locking ------------------------------------------------
+
+
+def conflict_message(instance):
+    """What the second of two editors is told: who saved meanwhile, and where the
+    current version is."""
+    opts = instance._meta
+    latest = instance.history.select_related("history_user").first()
+    change = ""
+    if latest is not None:
+        change = (
+            _(" (the latest change: by %(user)s, %(moment)s)")
+            % {
+                "user": latest.history_user,
+                "moment": format_moment(latest.history_date),
+            }
+            if latest.history_user
+            else _(" (the latest change: %(moment)s)")
+            % {"moment": format_moment(latest.history_date)}
+        )
+    return format_html(
+        "{} <a href='{}'>{}</a>{}",
+        _(
+            "This %(model)s was changed by someone else while you were editing "
+            "it%(change)s, so your changes were not saved: they would have "
+            "overwritten theirs. What you entered is still shown below."
+        )
+        % {"model": opts.verbose_name, "change": change},
+        admin_change_url(instance),
+        _("Open the current version"),
+        _(", then make your changes again."),
+    )
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """Carries the version the record had when the form was opened, in a hidden
+    field, and refuses to save over a later one (a non-field error).
+
+    The check here tells the user early; ``VersionedAdminMixin.save_model`` makes it
+    certain with an atomic claim of the next version.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # model_to_dict() leaves out non-editable fields; the history revert form's
+        # instance has the stored version too (it is not kept in history).
+        self.initial.setdefault("version", self.instance.version)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is None:
+            return cleaned_data
+        try:
+            version = int(cleaned_data.get("version") or "")
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "This form does not say which version of the %(model)s it "
+                    "edits, so it was not saved. Open the page again."
+                )
+                % {"model": self.instance._meta.verbose_name},
+                code="no_version",
+            ) from None
+        if version != self.instance.version:
+            raise ValidationError(conflict_message(self.instance), code="edit_conflict")
+        cleaned_data["version"] = version
+        return cleaned_data
+
+
+class VersionedAdminMixin:
+    """Optimistic locking for a model with a ``version`` field.
+
+    Two staff members open the same record; the first saves; the second's save is
+    refused with the form shown again, a message saying who changed it and when, and
+    a link to the current version. Nothing of the refused submission is saved, its
+    inlines included: the check is in the form, so Django saves nothing. Should the
+    first save land between that check and the second's save, the atomic claim in
+    ``save_model`` fails, the transaction (inlines too) rolls back, and the view runs
+    again, which then shows the same message.
+    """
+
+    form = VersionedAdminForm
+    # The revert form needs the hidden version too (the change form's template,
+    # admin/agreements/change_form.html, renders it).
+    object_history_form_template = "admin/agreements/object_history_form.html"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.claim_version(instance=obj, version=form.cleaned_data["version"])
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._retry_on_conflict(
+            request, object_id, super().changeform_view, form_url, extra_context
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        def revert(request, object_id, version_id, extra_context):
+            # simple-history's revert saves outside a transaction; the claim needs one.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super(VersionedAdminMixin, self).history_form_view(
+                    request, object_id, version_id, extra_context
+                )
+
+        return self._retry_on_conflict(
+            request, object_id, revert, version_id, extra_context
+        )
+
+    def _retry_on_conflict(self, request, object_id, view, *args):
+        try:
+            return view(request, object_id, *args)
+        except services.EditConflict:
+            pass
+        # Everything was rolled back; run again: the form now sees the new version.
+        try:
+            return view(request, object_id, *args)
+        except services.EditConflict as conflict:
+            self.message_user(
+                request,
+                _(
+                    "Your changes were not saved: the %(model)s was being changed "
+                    "at the same time. Open it again."
+                )
+                % {"model": self.opts.verbose_name},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(admin_change_url(conflict.instance))
+
+
+class BumpsParentVersionMixin:
+    """For the page of a part of a record that the record's own form also edits as an
+    inline (a party of a document, say): a change here refuses the record's forms
+    opened before, which would write the part back as it was."""
+
+    #: The foreign key to the record that has a version.
+    versioned_parent = "document"
+
+    def _bump_parent(self, obj):
+        field = self.model._meta.get_field(self.versioned_parent)
+        parent_id = getattr(obj, field.attname)
+        if parent_id is not None:
+            services.bump_version(model=field.related_model, pk=parent_id)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._bump_parent(obj)
+
+    def delete_model(self, request, obj):
+        self._bump_parent(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._bump_parent(obj)
+        super().delete_queryset(request, queryset)
+
+
+# --- Review before publishing ---------------------------------------------------------
+
+
+class PublishedByFilter(admin.SimpleListFilter):
+    """Records by who published them; lists only users who published some."""
+
+    title = _("published by")
+    parameter_name = "published_by"
+
+    def lookups(self, request, model_admin):
+        published = model_admin.model.objects.filter(published_by=OuterRef("pk"))
+        return [
+            (str(user.pk), str(user))
+            for user in get_user_model()
+            .objects.filter(Exists(published))
+            .order_by("username")
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            if not self.value().isdigit():
+                return queryset.none()
+            return queryset.filter(published_by=self.value())
+        return queryset
+
+
+class PublishingAdminMixin:
+    """Only publishers (the model's ``publish_<model>`` permission) publish.
+
+    For others the flag is read-only on every form and kept as stored on save
+    (``services.set_publication``), new records are drafts, and the publish and
+    unpublish actions are neither offered nor accepted from a crafted POST.
+    Publishing from a form records who and when, as the bulk actions do.
+    """
+
+    publish_actions = ("publish", "unpublish")
+
+    def has_publish_permission(self, request):
+        return services.can_publish(request.user, self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += ("is_published",)
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        services.set_publication(instance=obj, user=request.user)
+        super().save_model(request, obj, form, change)
+
+    @csrf_protect_m
+    def changelist_view(self, request, extra_context=None):
+        posted = set(request.POST.getlist("action")) if request.method == "POST" else ()
+        if (
+            set(self.publish_actions) & set(posted)
+            and self.has_view_or_change_permission(request)
+            and not self.has_publish_permission(request)
+        ):
+            self.message_user(
+                request,
+                _(
+                    "Only publishers can publish or unpublish %(records)s; nothing "
+                    "was changed."
+                )
+                % {"records": self.opts.verbose_name_plural},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
+
+    def _publish_action(self, request, queryset, *, published):
+        count = services.set_published(
+            records=queryset, published=published, user=request.user
+        )
+        opts = self.opts
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        if published:
+            message = _("%(count)d %(name)s published.")
+        else:
+            message = _("%(count)d %(name)s withdrawn from the public site.")
+        self.message_user(request, message % {"count": count, "name": name})
+
+    @admin.action(
+        description=_("Publish selected %(verbose_name_plural)s"),
+        permissions=("publish",),
+    )
+    def publish(self, request, queryset):
+        self._publish_action(request, queryset, published=True)
+
+    @admin.action(
+        description=_("Unpublish selected %(verbose_name_plural)s"),
+        permissions=("publish",),
+    )
+    def unpublish(self, request, queryset):
+        self._publish_action(request, queryset, published=False)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # Shows "published by: None → dana" rather than a "deleted user".
+        return HistoryContextHelper(self.model, historical_record)
+
+    @admin.display(description=_("publication"))
+    def publication(self, obj):
+        if obj is None or obj.pk is None:
+            return _("A new record is a draft until a publisher publishes it.")
+        if not obj.is_published:
+            return _("Not published: a publisher publishes it after review.")
+        if obj.published_at is None:
+            return _("Published (who and when were not recorded then).")
+        return _("Published by %(user)s, %(moment)s.") % {
+            "user": obj.published_by or _("a deleted user"),
+            "moment": format_moment(obj.published_at),
+        }
+
+    @admin.display(description=_("published by"), ordering="published_at")
+    def published_column(self, obj):
+        if not obj.is_published or obj.published_at is None:
+            return None
+        return format_html(
+            "{}<br>{}",
+            obj.published_by or _("a deleted user"),
+            formats.date_format(timezone.localtime(obj.published_at), "DATE_FORMAT"),
+        )
 
 
 # --- List filters ---------------------------------------------------------------------
@@ -319,7 +630,7 @@ class BodyNameInline(admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(SimpleHistoryAdmin):
+class BodyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "short_name", "kind", "country", "parent", "documents")
     list_filter = (BodyCountryFilter, "kind")
     list_select_related = ("country", "parent")
@@ -346,7 +657,9 @@ class BodyAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(BodyName)
-class BodyNameAdmin(admin.ModelAdmin):
+class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+    versioned_parent = "body"
+
     list_display = ("name", "short_name", "body", "valid_from", "valid_until")
     list_select_related = ("body",)
     search_fields = ("name", "short_name", "body__name")
@@ -376,7 +689,7 @@ class EventCitationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
+class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, SimpleHistoryAdmin):
     list_display = (
         "title",
         "kind",
@@ -386,14 +699,16 @@ class EventAdmin(SimpleHistoryAdmin):
         "documents_recorded",
         "reconciliation",
         "is_published",
+        "published_column",
     )
-    list_filter = ("kind", "is_published")
-    list_select_related = ("country",)
+    list_filter = ("kind", "is_published", PublishedByFilter)
+    list_select_related = ("country", "published_by")
+    actions = ("publish", "unpublish")
     search_fields = ("title", "slug", "city")
     date_hierarchy = "date"
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("reconciliation", "document_list", "updated_at")
+    readonly_fields = ("reconciliation", "document_list", "publication", "updated_at")
     inlines = (EventCitationInline,)
     list_per_page = 50
     fieldsets = (
@@ -413,7 +728,12 @@ class EventAdmin(SimpleHistoryAdmin):
             _("Description and publication"),
             {
                 "classes": ("collapse",),
-                "fields": ("description", "is_published", "updated_at"),
+                "fields": (
+                    "description",
+                    "is_published",
+                    "publication",
+                    "updated_at",
+                ),
             },
         ),
     )
@@ -479,7 +799,9 @@ class EventAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(EventCitation)
-class EventCitationAdmin(admin.ModelAdmin):
+class EventCitationAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+    versioned_parent = "event"
+
     list_display = ("source", "event", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "event")
@@ -785,7 +1107,9 @@ class ActionUpdateInline(ProgressUpdateInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
+class DocumentAdmin(
+    VersionedAdminMixin, PublishingAdminMixin, RecordsUpdatesMixin, SimpleHistoryAdmin
+):
     list_display = (
         "title",
         "kind",
@@ -794,6 +1118,7 @@ class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
         "legal_status",
         "follow_up_status",
         "is_published",
+        "published_column",
     )
     list_filter = (
         "kind",
@@ -803,8 +1128,10 @@ class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
         RecentEventFilter,
         "topics",
         "is_published",
+        PublishedByFilter,
         SignatureYearFilter,
     )
+    list_select_related = ("published_by",)
     search_fields = (
         "title",
         "summary",
@@ -823,8 +1150,16 @@ class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
     )
     autocomplete_fields = ("event", "signed_country")
     filter_horizontal = ("topics",)
-    prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("follow_up", "incoming_relations", "created_at", "updated_at")
+    # Only while the slug can change: see get_prepopulated_fields(). (The history
+    # revert form reads this attribute directly: no prepopulating there.)
+    prepopulated_fields = {}
+    readonly_fields = (
+        "follow_up",
+        "publication",
+        "incoming_relations",
+        "created_at",
+        "updated_at",
+    )
     inlines = (
         PartyInline,
         RelationInline,
@@ -859,6 +1194,7 @@ class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
                     "ended_on",
                     "follow_up_status",
                     "is_published",
+                    "publication",
                 )
             },
         ),
@@ -904,44 +1240,34 @@ class DocumentAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
             for name, options in self.fieldsets
         ]
 
+    def is_public(self, obj):
+        """Whether ``obj`` is published as stored, which is what the slug rule
+        follows: not as a submitted form or a reverted historical version says."""
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_stored_is_published"):
+            obj._stored_is_published = Document.objects.filter(
+                pk=obj.pk, is_published=True
+            ).exists()
+        return obj._stored_is_published
+
     def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
         # The slug is in public URLs: it stays as it is while the document is public.
-        if obj is not None and obj.is_published:
-            return ("slug", *self.readonly_fields)
-        return self.readonly_fields
+        if self.is_public(obj):
+            return ("slug", *readonly)
+        return readonly
 
     def get_prepopulated_fields(self, request, obj=None):
-        if obj is not None and obj.is_published:
+        if self.is_public(obj):
             return {}
-        return super().get_prepopulated_fields(request, obj)
+        return {"slug": ("title",)}
 
-    @admin.action(description=_("Publish selected documents"), permissions=("change",))
-    def publish(self, request, queryset):
-        count = services.publish_documents(documents=queryset, user=request.user)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d document published.",
-                "%(count)d documents published.",
-                count,
-            )
-            % {"count": count},
-        )
-
-    @admin.action(
-        description=_("Unpublish selected documents"), permissions=("change",)
-    )
-    def unpublish(self, request, queryset):
-        count = services.unpublish_documents(documents=queryset, user=request.user)
-        self.message_user(
-            request,
-            ngettext(
-                "%(count)d document withdrawn from the public site.",
-                "%(count)d documents withdrawn from the public site.",
-                count,
-            )
-            % {"count": count},
-        )
+    def save_model(self, request, obj, form, change):
+        if self.is_public(obj):
+            # A reverted historical version carries its own slug.
+            obj.slug = Document.objects.values_list("slug", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("follow-up status"))
     def follow_up(self, obj):
@@ -1004,7 +1330,7 @@ def _history_entries(records, model, label):
         changes = []
         if previous is not None and record.history_type == "~":
             delta = record.diff_against(previous, foreign_keys_are_objs=True)
-            helper = HistoricalRecordContextHelper(model, record)
+            helper = HistoryContextHelper(model, record)
             changes = helper.context_for_delta_changes(delta)
         previous_by_object[record.id] = record
         entries.append(
@@ -1073,7 +1399,7 @@ def related_history(document_id):
 
 
 @admin.register(DocumentTitle)
-class DocumentTitleAdmin(admin.ModelAdmin):
+class DocumentTitleAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
     list_display = ("title", "language", "is_official", "document")
     list_filter = ("language", "is_official")
     list_select_related = ("document",)
@@ -1083,7 +1409,7 @@ class DocumentTitleAdmin(admin.ModelAdmin):
 
 
 @admin.register(DocumentCitation)
-class DocumentCitationAdmin(SimpleHistoryAdmin):
+class DocumentCitationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
     list_display = ("source", "document", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "document")
@@ -1103,7 +1429,7 @@ class PartyCitationInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(SimpleHistoryAdmin):
+class PartyAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
     list_display = ("__str__", "document", "order", "signatory_position")
     search_fields = (
         "signatory_name",
@@ -1149,7 +1475,9 @@ class PartyCitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(SimpleHistoryAdmin):
+class RelationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+    versioned_parent = "from_document"
+
     list_display = ("from_document", "kind", "to_document", "confidence")
     list_filter = ("kind", "confidence")
     list_select_related = ("from_document", "to_document")
@@ -1169,7 +1497,7 @@ class ActionCitationInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(RecordsUpdatesMixin, SimpleHistoryAdmin):
+class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, SimpleHistoryAdmin):
     list_display = (
         "document",
         "title",

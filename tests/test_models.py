@@ -198,6 +198,46 @@ def test_published_hides_unpublished_documents():
     assert list(Document.objects.published()) == [shown]
 
 
+def test_new_documents_and_events_are_drafts():
+    assert Document().is_published is False
+    assert Event().is_published is False
+
+
+@pytest.mark.parametrize(
+    ("factory", "model"), [(DocumentFactory, Document), (EventFactory, Event)]
+)
+def test_an_unpublished_record_names_no_publisher_in_the_database(
+    factory, model, django_user_model
+):
+    publisher = django_user_model.objects.create_user("dana.publisher")
+    record = factory(is_published=False)
+    assert_integrity_error(
+        lambda: model.objects.filter(pk=record.pk).update(published_by=publisher)
+    )
+    assert_integrity_error(
+        lambda: model.objects.filter(pk=record.pk).update(
+            published_at=datetime.datetime(2024, 1, 1, tzinfo=datetime.UTC)
+        )
+    )
+    # Published, it may (and a publisher's publishing does).
+    model.objects.filter(pk=record.pk).update(is_published=True, published_by=publisher)
+
+
+@pytest.mark.parametrize(
+    ("factory", "model"), [(DocumentFactory, Document), (EventFactory, Event)]
+)
+def test_an_unpublished_record_naming_a_publisher_fails_full_clean(
+    factory, model, django_user_model
+):
+    record = factory(is_published=False)
+    record.published_by = django_user_model.objects.create_user("dana.publisher")
+    with pytest.raises(ValidationError) as error:
+        record.full_clean()
+    assert error.value.messages == [
+        "An unpublished record has no publisher and no publication time."
+    ]
+
+
 def test_event_counts_recorded_documents_against_reported():
     event = EventFactory(documents_reported=6)
     for _ in range(4):

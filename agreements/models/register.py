@@ -5,6 +5,7 @@ how sure the fact is (confirmed, reported or inferred), so a reader can always t
 confirmed fact from an inference. An unknown stays empty rather than guessed.
 """
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -24,6 +25,66 @@ class Confidence(models.TextChoices):
     CONFIRMED = "confirmed", _("confirmed")
     REPORTED = "reported", _("reported")
     INFERRED = "inferred", _("inferred")
+
+
+# --- Publication and versions (documents, events; bodies have a version only) --------
+
+
+def version_field():
+    """The record's version, for optimistic locking in the admin.
+
+    A form carries the version it was opened at; saving claims the next one with an
+    atomic ``UPDATE ... WHERE version = n`` (``agreements.services.claim_version``), so
+    a second save from a form opened earlier is refused instead of overwriting the
+    first. Bulk writes in ``agreements.services`` bump it too. Kept out of history
+    (every save changes it).
+    """
+    return models.PositiveIntegerField(
+        _("version"),
+        default=1,
+        editable=False,
+        help_text=_("Goes up by one with each save from the admin or a bulk action."),
+    )
+
+
+def published_by_field():
+    """Set by ``agreements.services`` and the admin, never by a form."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The publisher who last made it public; empty while unpublished."),
+    )
+
+
+def published_at_field():
+    return models.DateTimeField(
+        _("published at"),
+        null=True,
+        blank=True,
+        help_text=_("When it was last made public; empty while unpublished."),
+    )
+
+
+def publication_constraint(model_name):
+    """An unpublished record names no publisher and no publication time.
+
+    Not repeated in ``clean()``: no form edits these fields, and a form is validated
+    before ``services.set_publication`` settles them (unpublishing clears them);
+    ``full_clean()`` still checks the constraint, with this message, when it is
+    given the publication fields.
+    """
+    return models.CheckConstraint(
+        condition=Q(is_published=True)
+        | Q(published_by__isnull=True, published_at__isnull=True),
+        name=f"agreements_{model_name}_unpublished_has_no_publisher",
+        violation_error_message=_(
+            "An unpublished record has no publisher and no publication time."
+        ),
+    )
 
 
 # --- Countries ------------------------------------------------------------------------
@@ -115,9 +176,10 @@ class Body(models.Model):
     )
     website = models.URLField(_("website"), blank=True)
     description = models.TextField(_("description"), blank=True)
+    version = version_field()
 
     objects = BodyQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ("name", "id")
@@ -333,25 +395,40 @@ class Event(models.Model):
             "How many documents the sources say were signed; empty if unknown."
         ),
     )
-    is_published = models.BooleanField(_("published"), default=True)
+    # A new event is a draft until a publisher publishes it (see Document).
+    is_published = models.BooleanField(
+        _("published"),
+        default=False,
+        help_text=_("Unpublished records are for staff only; publishers publish."),
+    )
+    published_by = published_by_field()
+    published_at = published_at_field()
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    version = version_field()
 
     objects = EventQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ("-date", "title")
         verbose_name = _("event")
         verbose_name_plural = _("events")
+        permissions = [("publish_event", "Can publish and unpublish events")]
         indexes = [
             # the events list sorts by date, newest first
             models.Index(fields=("-date", "title"), name="agreements_event_date"),
+            # a country page's events held there
+            models.Index(
+                fields=("country", "-date", "title"),
+                name="agreements_event_country_date",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
                 name="agreements_event_end_after_start",
             ),
+            publication_constraint("event"),
         ]
 
     def __str__(self):
@@ -566,11 +643,15 @@ class Document(models.Model):
         choices=FollowUpStatus,
         default=FollowUpStatus.UNKNOWN,
     )
+    # A new document is a draft: only a publisher makes it public, and the admin
+    # records who did and when (published_by, published_at, and the history).
     is_published = models.BooleanField(
         _("published"),
         default=False,
-        help_text=_("Unpublished records are for staff only."),
+        help_text=_("Unpublished records are for staff only; publishers publish."),
     )
+    published_by = published_by_field()
+    published_at = published_at_field()
     created_at = models.DateTimeField(
         _("created"), default=timezone.now, editable=False
     )
@@ -585,16 +666,19 @@ class Document(models.Model):
     search_vector = SearchVectorField(
         _("search vector"), null=True, editable=False, serialize=False
     )
+    version = version_field()
 
     objects = DocumentQuerySet.as_manager()
     history = HistoricalRecords(
-        m2m_fields=[topics], excluded_fields=["search_text", "search_vector"]
+        m2m_fields=[topics],
+        excluded_fields=["search_text", "search_vector", "version"],
     )
 
     class Meta:
         ordering = ("-signed_on", "title")
         verbose_name = _("document")
         verbose_name_plural = _("documents")
+        permissions = [("publish_document", "Can publish and unpublish documents")]
         indexes = [
             # the public list: published, newest signature first (default sort)
             models.Index(
@@ -621,6 +705,12 @@ class Document(models.Model):
             ),
             # ?signed_after= / ?signed_before= and the admin's year filter
             models.Index(fields=("signed_on",), name="agreements_doc_signed_on"),
+            # the calendar's entry-into-force and end dates, the dashboard's
+            # "validity ending" list
+            models.Index(
+                fields=("entered_into_force_on",), name="agreements_doc_in_force"
+            ),
+            models.Index(fields=("ended_on", "valid_until"), name="agreements_doc_end"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -638,6 +728,7 @@ class Document(models.Model):
                 | Q(valid_until__gte=F("valid_from")),
                 name="agreements_document_validity_ordered",
             ),
+            publication_constraint("document"),
         ]
 
     def __str__(self):

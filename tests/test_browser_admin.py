@@ -1,0 +1,127 @@
+"""Two staff members edit the same document in two browsers: the second save is
+refused with a message and a link to the current version. And the change form's own
+script (a static file, for the Content-Security-Policy) still opens collapsed
+fieldsets that hold an error.
+
+Runs in Debian's Chromium against the live server, as ``test_browser.py`` does.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from agreements.models import Document
+from tests.browser_support import DESKTOP, screenshot_dir
+from tests.factories import bilateral_document
+
+pytest_plugins = ["tests.browser_support"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+PASSWORD = "a-long-test-password"
+
+
+def log_in(page, username):
+    get_user_model().objects.create_superuser(
+        username, f"{username}@example.org", PASSWORD
+    )
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+
+
+@pytest.fixture
+def second_page(browser, live_server):
+    """Another browser, as a second staff member's: its own cookies and session."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport=DESKTOP, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    tab.js_errors = []
+    tab.on("pageerror", lambda error: tab.js_errors.append(str(error)))
+    yield tab
+    context.close()
+
+
+def test_the_second_of_two_staff_members_is_told_and_sent_to_the_current_version(
+    page, second_page, live_server
+):
+    document = bilateral_document(title="Memorandum on media")
+    url = reverse("admin:agreements_document_change", args=[document.pk])
+    alice, bob = page, second_page
+    log_in(alice, "alice")
+    log_in(bob, "bob")
+    alice.goto(url)
+    bob.goto(url)
+
+    alice.locator("#id_title").fill("Memorandum on media cooperation")
+    alice.locator("input[name=_save]").first.click()
+    expect(alice.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    bob.locator("#id_title").fill("Memorandum on news exchange")
+    bob.locator("#id_summary").fill("Bob's summary.")
+    bob.locator("input[name=_save]").first.click()
+
+    expect(bob.locator(".errornote")).to_be_visible()
+    message = bob.locator("ul.errorlist.nonfield")
+    expect(message).to_contain_text(
+        "This document was changed by someone else while you were editing it "
+        "(the latest change: by alice, "
+    )
+    expect(message).to_contain_text("your changes were not saved")
+    expect(bob.locator("#id_summary")).to_have_value("Bob's summary.")
+    bob.screenshot(path=screenshot_dir() / "admin-edit-conflict.png", full_page=True)
+    document.refresh_from_db()
+    assert (document.title, document.version) == ("Memorandum on media cooperation", 2)
+    assert document.summary != "Bob's summary."
+
+    message.get_by_role("link", name="Open the current version").click()
+
+    expect(bob).to_have_url(f"{live_server.url}{url}")
+    expect(bob.locator("#id_title")).to_have_value("Memorandum on media cooperation")
+    expect(bob.locator("input[name=version]")).to_have_value("2")
+    expect(bob.locator(".errornote")).to_have_count(0)
+    assert alice.js_errors == [] and bob.js_errors == []
+
+
+def test_a_collapsed_fieldset_with_an_error_shows_it_and_the_script_loads(page):
+    # Django 5.2 itself renders a collapsible fieldset holding an error open; the
+    # change form's script (which opens any other <details> holding one) must load
+    # from its static file, with no error.
+    scripts = []
+    page.on(
+        "response",
+        lambda response: (
+            scripts.append((response.url, response.status))
+            if "admin-change-form" in response.url
+            else None
+        ),
+    )
+    document = bilateral_document()
+    log_in(page, "alice")
+    page.goto(reverse("admin:agreements_document_change", args=[document.pk]))
+    validity = page.locator("fieldset details").filter(
+        has=page.get_by_text("Validity period")
+    )
+    expect(validity).not_to_have_attribute("open", "")
+    validity.locator("summary").click()
+    page.locator("#id_valid_from").fill("2024-01-01")
+    page.locator("#id_valid_until").fill("2023-01-01")
+
+    page.locator("input[name=_save]").first.click()
+
+    expect(page.locator(".errornote")).to_be_visible()
+    expect(
+        page.get_by_text("“Valid until” cannot be before “valid from”.")
+    ).to_be_visible()
+    expect(page.locator("#id_valid_until")).to_be_visible()
+    assert [status for _, status in scripts] == [200, 200]  # both page loads
+    assert page.js_errors == []
+    assert Document.objects.get(pk=document.pk).valid_from is None
