@@ -1,0 +1,319 @@
+"""The public pages' cache, and the register generation that invalidates it.
+
+What is cached: a 200 answer to an anonymous GET of a public page (``PUBLIC_PATHS``),
+whole, in ``caches[PAGE_CACHE_ALIAS]`` (Redis when ``REDIS_URL`` is set, otherwise each
+worker's own memory) for ``PAGE_CACHE_SECONDS`` (0 turns the cache off). A HEAD is
+answered from the GET's entry; every entry has an ``ETag``, so a browser that asks again
+with ``If-None-Match`` gets a 304.
+
+Who never gets a cached page, and whose page is never stored: a request carrying the
+session cookie (staff signed in, or with an expired session), the messages cookie or
+an ``Authorization`` header is passed through untouched, so the header, drafts and
+messages an editor sees are rendered for them alone. A response is stored only if it
+sets no cookie (a page that used a CSRF token sets one, so it is never shared) and
+varies on nothing but ``Cookie``. The middleware stands before the session and
+authentication middleware, so a hit costs no session, user or template work.
+
+Invalidation, across any number of worker processes and hosts: every page's key holds
+the **register generation**, a number in a one-row table (``agreements_generation``)
+that database triggers change in the same transaction as any insert, update or delete
+of any table of the app (except the history tables): admin forms, inlines, bulk
+actions, many-to-many changes, cascading deletes, ``loaddata``, ``bulk_create``,
+``QuerySet.update()`` and raw SQL alike. A request reads the generation first (one
+primary-key query): once a change is committed, every worker's next request looks
+for a new key, and the entries under the old one are simply never read again (the
+cache's own expiry and size limit evict them). A request that read the generation
+before the commit may store the page it rendered under the old generation: nobody asks
+for that key again, so nothing stale is ever served. Memory caches need no message
+between processes, and Redis needs no deletion. The key also holds the day (overdue
+and due-soon actions move with it), the scheme and host (the calendar holds absolute
+links) and the path with its query parameters in a fixed order; a query string longer
+than ``MAX_QUERY_LENGTH`` is never cached, and each cache bounds how many pages it
+holds (``MAX_ENTRIES`` in memory, the expiry in Redis).
+
+``migrate`` creates the table and the triggers (SQLite drops a table's triggers when a
+migration rebuilds it, so every ``migrate`` puts back the missing ones) and moves the
+generation, so pages rendered by the previous release are not served after a deploy.
+The table is made outside the migrations, like Django's ``createcachetable``: it holds
+no data of the register and must survive ``flush`` and restores.
+"""
+
+import hashlib
+import logging
+from operator import itemgetter
+from urllib.parse import parse_qsl, urlencode
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import caches
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, set_response_etag
+
+logger = logging.getLogger(__name__)
+
+TABLE = "agreements_generation"
+#: The trigger name on PostgreSQL (one a table), and the function it runs.
+PG_TRIGGER = "agreements_generation"
+PG_FUNCTION = "agreements_bump_generation"
+
+#: Paths served from the cache: the public site, exactly as listed (``/`` alone, the
+#: others with everything under them). Admin, /healthz, /readyz and static files are
+#: never cached.
+PUBLIC_PATHS = ("/",)
+PUBLIC_PREFIXES = (
+    "/agreements/",
+    "/bodies/",
+    "/events/",
+    "/countries/",
+    "/follow-up/",
+    "/sitemap",
+)
+#: Longer query strings (10 kB searches, junk) are rendered but never stored.
+MAX_QUERY_LENGTH = 1024
+#: Cookies that mean the page may be rendered for this visitor alone.
+PRIVATE_COOKIES = ("messages",)
+#: ``Vary`` values a stored page may carry: the key is taken only from requests that
+#: have no session, so a page that varies on ``Cookie`` is the same for all of them.
+ALLOWED_VARY = {"cookie"}
+#: The cache key format; change it when an entry's shape changes.
+KEY_PREFIX = "page:v1"
+
+
+# --- The register generation --------------------------------------------------------
+
+
+def _upsert(seed):
+    # The first value is random, so a table made again (a new database behind a Redis
+    # that outlived the old one) does not start again at numbers already used as keys.
+    return (
+        f"INSERT INTO {TABLE} (id, generation) VALUES (1, {seed}) "
+        f"ON CONFLICT (id) DO UPDATE SET generation = {TABLE}.generation + 1"
+    )
+
+
+_SEED = {
+    "sqlite": "abs(random() % 1000000000000)",
+    "postgresql": "floor(random() * 1000000000000)::bigint",
+}
+
+
+def generation(using="default"):
+    """The register generation: it changes whenever anything in the register does.
+
+    ``None`` on a database without the triggers (the page cache then stays off).
+    """
+    connection = connections[using]
+    if connection.vendor not in _SEED:
+        return None
+    # With CONN_HEALTH_CHECKS, a request's first query on a kept connection costs a
+    # "SELECT 1" round trip first: on a cached page that would double the database's
+    # share. This read is the check instead: on a connection that broke since the
+    # last request it fails, the connection is closed, and it is read once more on
+    # a new one, as Django's own check would.
+    checking = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+    )
+    if checking:
+        connection.health_check_done = True
+    try:
+        return _read_generation(connection)
+    except (InterfaceError, OperationalError):
+        if not checking or connection.in_atomic_block:
+            raise
+        connection.close()
+        return _read_generation(connection)
+
+
+def _read_generation(connection):
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT generation FROM {TABLE} WHERE id = 1")
+        row = cursor.fetchone()
+    return row[0] if row else 0
+
+
+def bump_generation(using="default"):
+    """Change the generation by hand (the triggers do it for every write)."""
+    connection = connections[using]
+    if connection.vendor in _SEED:
+        with connection.cursor() as cursor:
+            cursor.execute(_upsert(_SEED[connection.vendor]))
+
+
+def _watched_tables(connection):
+    """The tables of the app whose changes show on public pages: all but history."""
+    from simple_history.models import HistoricalChanges
+
+    existing = set(connection.introspection.table_names())
+    tables = {
+        model._meta.db_table
+        for model in apps.get_app_config("agreements").get_models(
+            include_auto_created=True
+        )
+        if not model._meta.proxy
+        and model._meta.managed
+        and not issubclass(model, HistoricalChanges)
+    }
+    return sorted(tables & existing)
+
+
+def _sqlite_triggers(tables):
+    bump = _upsert(_SEED["sqlite"])
+    return {
+        f"{table}_generation_{event}": (
+            f"CREATE TRIGGER {table}_generation_{event} AFTER {event.upper()} "
+            f"ON {table} FOR EACH ROW BEGIN {bump}; END"
+        )
+        for table in tables
+        for event in ("insert", "update", "delete")
+    }
+
+
+def install_generation_triggers(connection):
+    """Create the generation table and each watched table's trigger where missing.
+
+    SQLite runs a row trigger (a plain upsert of one row); PostgreSQL a statement
+    trigger, so ``bulk_create`` of thousands of rows changes the generation once.
+    """
+    vendor = connection.vendor
+    if vendor not in _SEED:
+        return
+    tables = _watched_tables(connection)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TABLE IF NOT EXISTS {TABLE} "
+            "(id integer PRIMARY KEY, generation bigint NOT NULL)"
+        )
+        if vendor == "sqlite":
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                "AND name LIKE '%\\_generation\\_%' ESCAPE '\\'"
+            )
+            existing = dict(cursor.fetchall())
+            for name, sql in _sqlite_triggers(tables).items():
+                if existing.get(name) != sql:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+                    cursor.execute(sql)
+        else:
+            cursor.execute(
+                f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger "
+                f"LANGUAGE plpgsql AS $$ BEGIN {_upsert(_SEED[vendor])}; "
+                "RETURN NULL; END $$"
+            )
+            cursor.execute(
+                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
+                [PG_TRIGGER],
+            )
+            existing = {row[0] for row in cursor.fetchall()}
+            for table in tables:
+                if table not in existing:
+                    cursor.execute(
+                        f"CREATE TRIGGER {PG_TRIGGER} "
+                        f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
+                        f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()"
+                    )
+    bump_generation(connection.alias)
+
+
+def install_after_migrate(sender, using="default", **kwargs):
+    """``post_migrate``: the table, the triggers, and fresh pages after a deploy."""
+    if getattr(sender, "label", None) == "agreements":
+        install_generation_triggers(connections[using])
+
+
+# --- The middleware -----------------------------------------------------------------
+
+
+def _is_public(path):
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+
+
+def _cacheable_request(request):
+    return (
+        request.method in ("GET", "HEAD")
+        and _is_public(request.path_info)
+        and len(request.META.get("QUERY_STRING", "")) <= MAX_QUERY_LENGTH
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and not any(name in request.COOKIES for name in PRIVATE_COOKIES)
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def page_key(request, generation):
+    """The cache key of this request's page under ``generation``."""
+    # Parameters in a fixed order, repeated ones keeping theirs (as QueryDict reads
+    # them), so ?a=1&b=2 and ?b=2&a=1 share an entry.
+    params = sorted(
+        parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True),
+        key=itemgetter(0),
+    )
+    address = (
+        f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
+    )
+    digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
+    return f"{KEY_PREFIX}:{generation}:{timezone.localdate().isoformat()}:{digest}"
+
+
+def _storable(response):
+    if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    cache_control = response.get("Cache-Control", "").lower()
+    if any(word in cache_control for word in ("private", "no-store", "no-cache")):
+        return False
+    vary = {
+        value.strip().lower()
+        for value in response.get("Vary", "").split(",")
+        if value.strip()
+    }
+    return vary <= ALLOWED_VARY
+
+
+class PublicPageCacheMiddleware:
+    """Serve anonymous visitors the public pages from the cache (see module doc).
+
+    Stands after SecurityMiddleware, the CSP middleware and WhiteNoise (their headers
+    are added to every answer, cached or not) and before SessionMiddleware.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seconds = getattr(settings, "PAGE_CACHE_SECONDS", 600)
+        if not seconds or not _cacheable_request(request):
+            return self.get_response(request)
+        try:
+            current = generation()
+        except DatabaseError:
+            # Not migrated yet: without the triggers a cached page could go stale.
+            logger.exception("page cache off: the register generation is unreadable")
+            return self.get_response(request)
+        if current is None:
+            return self.get_response(request)
+        request.register_generation = current
+        cache = caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
+        key = page_key(request, current)
+
+        entry = cache.get(key)
+        if entry is not None:
+            content, headers = entry
+            response = HttpResponse(content, headers=headers)
+            response["X-Cache"] = "hit"
+            return get_conditional_response(
+                request, etag=response.get("ETag"), response=response
+            )
+
+        response = self.get_response(request)
+        # HEAD is answered from a GET's entry but never stored (a view may answer a
+        # HEAD with less).
+        if request.method == "GET" and _storable(response):
+            set_response_etag(response)
+            cache.set(key, (response.content, dict(response.items())), seconds)
+            response["X-Cache"] = "miss"
+            return get_conditional_response(
+                request, etag=response.get("ETag"), response=response
+            )
+        return response
