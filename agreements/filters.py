@@ -12,12 +12,15 @@ import re
 
 import django_filters
 from django import forms
+from django.db import connections
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_countries.data import COUNTRIES
 
 from . import search
+from .aggregates import cached_aggregate
+from .labels import choices_of
 from .models import Body, Country, Document, Event, Party, Topic
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -71,6 +74,12 @@ class RepeatableChoiceField(django_filters.fields.MultipleChoiceField):
         self.normalize = normalize
         super().__init__(*args, **kwargs)
 
+    def valid_value(self, value):
+        # a set of the values, made once: Django walks the choices for each value
+        if not hasattr(self, "_values"):
+            self._values = {str(key) for key, _label in self.choices}
+        return str(value) in self._values
+
     def to_python(self, value):
         values = []
         for item in super().to_python(value):
@@ -117,9 +126,25 @@ class IsoDateFilter(django_filters.DateFilter):
         super().__init__(*args, **kwargs)
 
 
+# Choices are functions, so that each request's copy of the filters (django-filter
+# deep-copies them, and the form its fields) does not copy every value and label.
 def country_choices():
-    # a function, so that each request's copy of the filters does not copy 249 names
-    return [(code, code) for code in sorted(COUNTRIES)]
+    return _COUNTRY_CODES
+
+
+_COUNTRY_CODES = [(code, code) for code in sorted(COUNTRIES)]
+
+
+def kind_choices():
+    return choices_of("kind")
+
+
+def status_choices():
+    return choices_of("status")
+
+
+def follow_up_choices():
+    return choices_of("follow_up")
 
 
 class DocumentFilterForm(forms.Form):
@@ -188,18 +213,18 @@ class DocumentFilter(django_filters.FilterSet):
         max_length=search.MAX_QUERY_LENGTH,
     )
     kind = RepeatableChoiceFilter(
-        label=_("Kind"), choices=Document.Kind.choices, normalize=str.lower
+        label=_("Kind"), choices=kind_choices, normalize=str.lower
     )
     status = RepeatableChoiceFilter(
         label=_("Legal status"),
         field_name="legal_status",
-        choices=Document.LegalStatus.choices,
+        choices=status_choices,
         normalize=str.lower,
     )
     follow_up = RepeatableChoiceFilter(
         label=_("Follow-up"),
         field_name="follow_up_status",
-        choices=Document.FollowUpStatus.choices,
+        choices=follow_up_choices,
         normalize=str.lower,
     )
     topic = RepeatableChoiceFilter(
@@ -250,8 +275,8 @@ class DocumentFilter(django_filters.FilterSet):
         if data is not None:
             data = _strip_nul_keys(data)
         super().__init__(data, *args, **kwargs)
-        # one query; a list, so validating and rendering do not query again
-        self.topics = list(Topic.objects.values_list("slug", "name"))
+        # a list, so validating and rendering do not query again
+        self.topics = cached_aggregate(self.request, "topics", _topics)
         self.filters["topic"].extra["choices"] = self.topics
 
     # --- filtering --------------------------------------------------------------------
@@ -268,7 +293,7 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         # One EXISTS per code: every code must be a party, and no join duplicates
         # rows. Looking the ids up first gives the planner real numbers to go on.
-        ids = dict(Country.objects.filter(code__in=value).values_list("code", "id"))
+        ids = cached_aggregate(self.request, "country-ids", _country_ids)
         for code in value:
             parties = Party.objects.filter(
                 document_id=OuterRef("pk"), body__country_id=ids.get(code, 0)
@@ -294,8 +319,11 @@ class DocumentFilter(django_filters.FilterSet):
             chosen = self.form.cleaned_data.get("ordering")
             if chosen:
                 return chosen
-            if self.form.cleaned_data.get("q") and search.query_words(
-                self.form.cleaned_data["q"]
+            if (
+                self.form.cleaned_data.get("q")
+                and search.query_words(self.form.cleaned_data["q"])
+                # only PostgreSQL ranks; elsewhere matches keep the list's order
+                and connections[self.queryset.db].vendor == "postgresql"
             ):
                 return "rank"
         return "-signed_on"
@@ -306,11 +334,12 @@ class DocumentFilter(django_filters.FilterSet):
             return []
         cleaned = self.form.cleaned_data if self.form.is_valid() else {}
         names = {
-            "kind": dict(Document.Kind.choices),
-            "status": dict(Document.LegalStatus.choices),
-            "follow_up": dict(Document.FollowUpStatus.choices),
+            "kind": dict(kind_choices()),
+            "status": dict(status_choices()),
+            "follow_up": dict(follow_up_choices()),
             "topic": dict(self.topics),
-            "country": {code: str(name) for code, name in COUNTRIES.items()},
+            # COUNTRIES itself: names looked up one by one, not 249 translated
+            "country": COUNTRIES,
         }
         selected = []
         for param in FILTER_PARAMS:
@@ -322,7 +351,7 @@ class DocumentFilter(django_filters.FilterSet):
                 shown = value
                 if param in names:
                     key = value.upper() if param == "country" else value
-                    shown = names[param].get(key, value)
+                    shown = str(names[param].get(key, value))
                 elif param in ("body", "event") and cleaned.get(param) is not None:
                     shown = (
                         cleaned[param].title
@@ -339,6 +368,14 @@ class DocumentFilter(django_filters.FilterSet):
                 query = remaining.urlencode()
                 selected.append((label, shown, f"?{query}" if query else "?"))
         return selected
+
+
+def _topics():
+    return list(Topic.objects.values_list("slug", "name"))
+
+
+def _country_ids():
+    return dict(Country.objects.values_list("code", "id"))
 
 
 def signed_by(queryset, body, count):

@@ -1,25 +1,26 @@
 """Public pages. Only published records ever appear here.
 
-Every page issues the same number of queries whatever the size of the register: lists
-prefetch what their rows show, and aggregates that would scan the whole register (the
-home page's counts, a country's years) are cached under the register's "last changed"
-stamp, so any edit to a published document makes them recomputed.
+Every page issues the same number of queries whatever the size of the register, and
+does little work per row: lists fetch plain rows (``values()``) of what they show,
+and aggregates that would scan the whole register (the home page's counts, a filtered
+list's count, a country's years) are cached until the register changes
+(``agreements.aggregates``). Pages themselves are never cached here.
 
 Pages past the last one, and ``?page=`` values that are not numbers, answer 404 (as
 Django's ``paginate_queryset`` does), so a page number in a link is always a real page.
 """
 
 import hashlib
-from collections import Counter, defaultdict, deque
+import operator
+from collections import Counter, defaultdict
+from functools import reduce
+from types import SimpleNamespace
 
-from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
-from django.db import connection
 from django.db.models import (
     Count,
     Exists,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -31,10 +32,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.functional import cached_property
 from django.utils.http import urlencode
-from django.utils.text import capfirst
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.generic import DetailView, ListView, TemplateView
@@ -42,7 +42,14 @@ from django_countries.data import COUNTRIES
 from django_filters.views import FilterView
 
 from . import search
-from .filters import FILTER_PARAMS, DocumentFilter, signed_by
+from .aggregates import (
+    cached_aggregate,
+    last_changed_column,
+    remember_last_changed,
+)
+from .aggregates import last_changed as last_changed  # the footer and the sitemap
+from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
+from .labels import choice_label, choices_of, esc, labels_of, short_date
 from .models import (
     Body,
     BodyName,
@@ -54,15 +61,13 @@ from .models import (
     Event,
     EventCitation,
     Party,
-    PartyCitation,
     Relation,
 )
-from .templatetags.register_tags import choice_label, status_tag
+from .templatetags.register_tags import status_tag
 
 PER_PAGE = 25
-#: How long a cached aggregate may live even if nothing published changes (deletions
-#: do not move the "last changed" stamp).
-AGGREGATE_TIMEOUT = 300
+#: The most matches a search ranks (PostgreSQL); more are listed newest first.
+RANK_LIMIT = 500
 #: The country page lists this many recent documents (the list has the rest) and
 #: names this many recent events on its timeline (older years give a count).
 COUNTRY_RECENT = 25
@@ -86,35 +91,6 @@ def in_published_order():
     no statistics, starts from that foreign key's index instead.
     """
     return Document.objects.filter(is_published=Value(True))
-
-
-def last_changed(request=None):
-    """When a published document last changed (``None`` if none is published).
-
-    Computed once a request: the footer shows it and cached aggregates are keyed on it.
-    """
-    if request is not None and hasattr(request, "_register_last_changed"):
-        return request._register_last_changed
-    last = in_published_order().aggregate(last=Max("updated_at"))["last"]
-    if request is not None:
-        request._register_last_changed = last
-    return last
-
-
-def cached_aggregate(request, key, compute, *, events=False):
-    """``compute()``, cached until a published document changes (or a few minutes).
-
-    With ``events``, a change to a published event makes it recomputed too.
-    """
-    stamps = [last_changed(request)]
-    if events:
-        stamps.append(
-            Event.objects.published().aggregate(last=Max("updated_at"))["last"]
-        )
-    stamp = ",".join(value.isoformat() if value else "none" for value in stamps)
-    return cache.get_or_set(
-        f"agreements:{key}:{stamp}", compute, timeout=AGGREGATE_TIMEOUT
-    )
 
 
 def crumbs(*trail):
@@ -154,41 +130,61 @@ def paginate(request, queryset, per_page=PER_PAGE, *, count=None):
 UNFILTERED = hashlib.sha256(b"").hexdigest()
 
 
-def ids_by_index_keys(bottom, top):
-    """Ids of the published documents ``bottom:top``, newest first, for PostgreSQL.
+#: The unfiltered list remembers the sort keys of every ``BOUNDARY_EVERY``-th document.
+BOUNDARY_EVERY = 500
+#: The orderings whose last column is unique, so that a key names one place.
+KEYSET_ORDERINGS = {
+    name for name, columns in ORDERINGS.items() if columns[-1] in ("pk", "-pk")
+}
 
-    Its index (is_published, signed_on, title) has no id, so ``SELECT id ... OFFSET``
-    reads every row it skips; the keys (signed_on, title) come from the index alone
-    (an index-only scan), then the page's rows are found by key. Ties (same day,
-    same title) go by id, as the list's ordering does; a tie that began on an earlier
-    page is counted to know how many of it that page already showed.
+
+def keyset_rows(request, ordering, bottom, top, *, every=BOUNDARY_EVERY):
+    """The published documents ``bottom:top`` in ``ordering`` (``ROW_FIELDS``
+    rows), however deep the page.
+
+    ``OFFSET`` walks every row it skips: 75,000 index entries for page 3,000. Instead
+    the sort keys of every ``every``-th document are remembered (each the first time a
+    page past it is asked for, cached until the register changes), and a page starts
+    from the nearest one before it (``WHERE`` on the keys, which the index seeks to),
+    skipping fewer than ``every`` rows.
     """
-    published = in_published_order()
-    keys = list(
-        published.order_by("-signed_on", "title").values_list("signed_on", "title")[
-            bottom:top
+    columns = ORDERINGS[ordering]
+    published = in_published_order().order_by(*columns)
+    boundary = bottom // every
+    if not boundary:
+        return list(published.values(*ROW_FIELDS)[bottom:top])
+    names = [column.lstrip("-") for column in columns]
+    key = cached_aggregate(
+        request,
+        f"list-boundary:{ordering}:{every}:{boundary}",
+        lambda: published.values_list(*names)[boundary * every],
+    )
+    skip = bottom - boundary * every
+    return list(
+        published.filter(at_or_after(columns, key)).values(*ROW_FIELDS)[
+            skip : skip + top - bottom
         ]
     )
-    if not keys:
-        return []
-    first_day, first_title = keys[0]
-    shown_before = (
-        bottom
-        - published.filter(
-            Q(signed_on__gt=first_day) | Q(signed_on=first_day, title__lt=first_title)
-        ).count()
-    )
-    match = Q()
-    for day, title in set(keys):
-        match |= Q(signed_on=day, title=title)
-    with_key = defaultdict(deque)
-    for pk, day, title in (
-        published.filter(match).order_by("pk").values_list("pk", "signed_on", "title")
-    ):
-        with_key[(day, title)].append(pk)
-    for _shown in range(shown_before):
-        with_key[keys[0]].popleft()
-    return [with_key[key].popleft() for key in keys]
+
+
+def at_or_after(columns, key):
+    """The rows at or after ``key`` (the values of ``columns``) in their order.
+
+    ``(a, b, c) >= key`` spelt out, as ``a >= k1 AND (a > k1 OR a = k1 AND b > k2 OR
+    ...)``, with the direction of each column; the first term lets the database seek
+    its index to the key rather than test every row.
+    """
+    terms, equal = [], {}
+    for position, (column, value) in enumerate(zip(columns, key, strict=True)):
+        name = column.lstrip("-")
+        after = "lt" if column.startswith("-") else "gt"
+        if position == len(columns) - 1:
+            after += "e"
+        terms.append(Q(**equal, **{f"{name}__{after}": value}))
+        equal[name] = value
+    first = columns[0]
+    seek = Q(**{f"{first.lstrip('-')}__{'lte' if first[0] == '-' else 'gte'}": key[0]})
+    return seek & reduce(operator.or_, terms)
 
 
 def page_links(paginator, page):
@@ -263,15 +259,17 @@ def rows_of(documents):
             )
     # "/agreements/<slug>/": one reverse() for the page, not one a row
     prefix = reverse("agreements:document-detail", kwargs={"slug": "-"})[:-2]
+    kinds = labels_of("kind", capitalised=True)
+    statuses = labels_of("status", capitalised=True)
     for row in rows:
         signed_on = row["signed_on"]
         row.update(
             url=f"{prefix}{row['slug']}/",
-            kind_label=capfirst(choice_label("kind", row["kind"])),
-            status_label=capfirst(choice_label("status", row["legal_status"])),
+            kind_label=kinds.get(row["kind"], row["kind"]),
+            status_label=statuses.get(row["legal_status"], row["legal_status"]),
             status_class=status_tag(row["legal_status"]),
             signed_iso=signed_on.isoformat(),
-            signed_display=date_format(signed_on, "j M Y"),
+            signed_display=short_date(signed_on),
             parties=[
                 {
                     # as Body.name_on(): the former name that covers the day
@@ -296,15 +294,16 @@ def with_country_party(queryset, country):
 
 
 class HomeView(TemplateView):
-    """What the register holds, at a glance: counts that lead into the list."""
+    """What the register holds, at a glance: counts that lead into the list, and the
+    latest events and documents (all of it cached until the register changes)."""
 
     template_name = "agreements/home.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        rows = cached_aggregate(self.request, "home-counts", _home_counts)
+        data = cached_aggregate(self.request, "home", _home_data)
         by_kind, by_status, by_follow_up = Counter(), Counter(), Counter()
-        for kind, status, follow_up, n in rows:
+        for kind, status, follow_up, n in data["counts"]:
             by_kind[kind] += n
             by_status[status] += n
             by_follow_up[follow_up] += n
@@ -318,36 +317,56 @@ class HomeView(TemplateView):
                     "count": counts[value],
                     "url": f"{base}?{urlencode({param: value})}",
                 }
-                for value, label in choices
+                for value, label in choices_of(choices, capitalised=True)
                 if counts[value]
             ]
 
         context.update(
             total=sum(by_kind.values()),
-            by_kind=tally(by_kind, Document.Kind.choices, "kind"),
-            by_status=tally(by_status, Document.LegalStatus.choices, "status"),
-            by_follow_up=tally(
-                by_follow_up, Document.FollowUpStatus.choices, "follow_up"
-            ),
-            latest_events=Event.objects.published()
-            .select_related("country")
-            .annotate(documents_recorded=recorded_count())
-            .order_by("-date", "title")[:5],
-            latest_documents=in_published_order()
-            .defer("summary", "search_text", "search_vector")
-            .order_by("-signed_on", "title")[:5],
+            by_kind=tally(by_kind, "kind", "kind"),
+            by_status=tally(by_status, "status", "status"),
+            by_follow_up=tally(by_follow_up, "follow_up", "follow_up"),
+            latest_events=data["latest_events"],
+            latest_documents=data["latest_documents"],
         )
         return context
 
 
-def _home_counts():
-    # one pass over the register rather than three
-    return list(
-        in_published_order()
-        .order_by()
-        .values_list("kind", "legal_status", "follow_up_status")
-        .annotate(n=Count("pk"))
-    )
+def _home_data():
+    """The home page's counts (one pass over the register rather than three), and
+    its five latest events and documents, as plain rows."""
+    # records with attributes, like the model instances they stand for
+    events = [
+        SimpleNamespace(
+            **event,
+            url=reverse("agreements:event-detail", kwargs={"slug": event["slug"]}),
+        )
+        for event in Event.objects.published()
+        .order_by("-date", "title")
+        .values("title", "slug", "date", "city", "documents_reported")
+        .annotate(documents_recorded=recorded_count())[:5]
+    ]
+    documents = [
+        SimpleNamespace(
+            **document,
+            url=reverse(
+                "agreements:document-detail", kwargs={"slug": document["slug"]}
+            ),
+        )
+        for document in in_published_order()
+        .order_by("-signed_on", "title")
+        .values("title", "slug", "kind", "signed_on")[:5]
+    ]
+    return {
+        "counts": list(
+            in_published_order()
+            .order_by()
+            .values_list("kind", "legal_status", "follow_up_status")
+            .annotate(n=Count("pk"))
+        ),
+        "latest_events": events,
+        "latest_documents": documents,
+    }
 
 
 # --- Documents ------------------------------------------------------------------------
@@ -361,34 +380,47 @@ class DocumentListView(FilterView):
     paginate_by = PER_PAGE
 
     def get_queryset(self):
-        # the id settles ties, the same way on every page (see ids_by_index_keys)
+        # the id settles ties, the same way on every page (see keyset_rows)
         return in_published_order().order_by("-signed_on", "title", "pk")
 
+    #: A search matching more documents than this is not ranked (PostgreSQL reads
+    #: and ranks every match to find the best 25: 50 ms for 7,500) but listed
+    #: newest first, and the reader is told so.
+    rank_limit = RANK_LIMIT
+
     def paginate_queryset(self, queryset, page_size):
-        # the page's ids first (an index-only walk, however deep the page), then
-        # the rows: SQLite then reads 25 table rows, not every row it skips
-        queryset = queryset.values_list("pk", flat=True)
+        documents, queryset = queryset, queryset.values_list("pk", flat=True)
         count = None
         key = self._count_key()
         if key is not None:
             # the count is the costly part of a big filtered list: once per change
             count = cached_aggregate(self.request, f"list-count:{key}", queryset.count)
+        ordering = self.filterset.current_ordering
+        self.unranked = ordering == "rank" and (count or 0) > self.rank_limit
+        if self.unranked:
+            ordering = "-signed_on"
+            documents = documents.order_by(*ORDERINGS[ordering])
+            queryset = queryset.order_by(*ORDERINGS[ordering])
+        self.shown_ordering = ordering
         paginator, page = paginate(self.request, queryset, page_size, count=count)
-        if page.number > 1 and key == UNFILTERED and self._newest_first():
-            ids = ids_by_index_keys(page.start_index() - 1, page.end_index())
+        bottom = (page.number - 1) * page_size
+        top = bottom + page_size
+        if key == UNFILTERED and ordering in KEYSET_ORDERINGS:
+            rows = keyset_rows(self.request, ordering, bottom, top)
+        elif bottom < BOUNDARY_EVERY:
+            # a first page: its rows at once
+            rows = list(documents.values(*ROW_FIELDS)[bottom:top])
         else:
+            # a deep page of a filtered list: the ids first (an index-only walk of
+            # what it skips), then 25 rows, not a row read for each skipped
             ids = list(page.object_list)
-        by_id = {
-            row["pk"]: row
-            for row in Document.objects.filter(pk__in=ids).values(*ROW_FIELDS)
-        }
-        page.object_list = rows_of(by_id[pk] for pk in ids)
+            by_id = {
+                row["pk"]: row
+                for row in Document.objects.filter(pk__in=ids).values(*ROW_FIELDS)
+            }
+            rows = [by_id[pk] for pk in ids]
+        page.object_list = rows_of(rows)
         return paginator, page, page.object_list, page.has_other_pages()
-
-    def _newest_first(self):
-        return connection.vendor == "postgresql" and (
-            self.filterset.current_ordering == "-signed_on"
-        )
 
     def _count_key(self):
         """The filters in force, normalised (``None`` when they are invalid)."""
@@ -413,8 +445,10 @@ class DocumentListView(FilterView):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
         form = filterset.form
-        ordering = filterset.current_ordering
+        ordering = getattr(self, "shown_ordering", filterset.current_ordering)
         context.update(
+            unranked=getattr(self, "unranked", False),
+            rank_limit=self.rank_limit,
             form=form,
             breadcrumbs=crumbs((_("Agreements"), None)),
             selected_filters=filterset.selected_filters(),
@@ -442,7 +476,7 @@ class DocumentListView(FilterView):
         chosen = []
         if form.is_bound and form.is_valid():
             chosen = form.cleaned_data.get("country") or []
-        names = dict(present)
+        names = {code: name for code, name, _option in present}
         return {
             "chosen_countries": [
                 {
@@ -451,11 +485,9 @@ class DocumentListView(FilterView):
                 }
                 for code in chosen
             ],
-            "other_countries": [
-                {"code": code, "name": name}
-                for code, name in sorted(present, key=lambda item: item[1])
-                if code not in chosen
-            ],
+            "other_countries": mark_safe(
+                "".join(option for code, _name, option in present if code not in chosen)
+            ),
         }
 
 
@@ -471,10 +503,16 @@ CAPTIONS = {
 
 
 def _party_countries():
+    """The countries with a party to a published document: ``(code, name,
+    <option>)``, by name (the markup built once, not at every request)."""
     parties = Party.objects.filter(
         body__country=OuterRef("pk"), document__is_published=True
     )
-    return list(Country.objects.filter(Exists(parties)).values_list("code", "name"))
+    present = Country.objects.filter(Exists(parties)).values_list("code", "name")
+    return [
+        (code, name, f'<option value="{esc(code)}">{esc(name)}</option>')
+        for code, name in sorted(present, key=lambda country: country[1])
+    ]
 
 
 def _sort_columns(ordering):
@@ -495,7 +533,13 @@ def _sort_columns(ordering):
 
 
 class DocumentDetailView(DetailView):
-    """One document, with every fact's source and how sure it is."""
+    """One document, with every fact's source and how sure it is.
+
+    The related lists come as plain rows, one query each, ordered by their own
+    columns: model instances, prefetching and the models' default orderings (which
+    sort a party by its document's date and title, a join) cost more than the
+    queries themselves on a page read this often.
+    """
 
     template_name = "agreements/document_detail.html"
     context_object_name = "document"
@@ -505,59 +549,28 @@ class DocumentDetailView(DetailView):
             Document.objects.published()
             .select_related("event", "signed_country")
             .defer("search_text", "search_vector")
-            .with_parties()
-            .prefetch_related(
-                Prefetch(
-                    "parties__citations",
-                    queryset=PartyCitation.objects.select_related("source"),
-                ),
-                Prefetch(
-                    "titles",
-                    queryset=DocumentTitle.objects.select_related("source"),
-                ),
-                "topics",
-                Prefetch(
-                    "citations",
-                    queryset=DocumentCitation.objects.select_related("source"),
-                ),
-                Prefetch(
-                    "relations_from",
-                    queryset=Relation.objects.filter(
-                        to_document__is_published=True
-                    ).select_related("to_document", "source"),
-                ),
-                Prefetch(
-                    "relations_to",
-                    queryset=Relation.objects.filter(
-                        from_document__is_published=True
-                    ).select_related("from_document", "source"),
-                ),
-            )
+            # the footer's last change, read with the document
+            .annotate(register_last_changed=last_changed_column())
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         document = self.object
-        relations = [
-            {
-                "label": relation.get_kind_display(),
-                "document": relation.to_document,
-                "relation": relation,
-            }
-            for relation in document.relations_from.all()
-        ] + [
-            {
-                "label": relation.inverse_label,
-                "document": relation.from_document,
-                "relation": relation,
-            }
-            for relation in document.relations_to.all()
-        ]
+        remember_last_changed(self.request, document.register_last_changed)
         event = document.event if document.event_id else None
         if event is not None and not event.is_published:
             event = None
         context.update(
-            relations=relations,
+            parties=document_parties(document),
+            titles=[
+                {**title, "language_label": choice_label("language", title["language"])}
+                for title in DocumentTitle.objects.filter(document=document)
+                .order_by("language", "title")
+                .values("language", "title", "is_official", "source__url")
+            ],
+            topics=list(document.topics.order_by("name").values("slug", "name")),
+            citations=citation_rows(DocumentCitation.objects.filter(document=document)),
+            relations=document_relations(document),
             breadcrumbs=crumbs(
                 (_("Agreements"), reverse("agreements:document-list")),
                 (document.title, None),
@@ -570,6 +583,164 @@ class DocumentDetailView(DetailView):
             today=timezone.localdate(),
         )
         return context
+
+
+def citation_rows(citations):
+    """``citations`` (of a document or an event) as rows for
+    ``includes/citations.html``, in the order recorded."""
+    return [
+        citation_row(row)
+        for row in citations.order_by("id").values(
+            "confidence",
+            "claim",
+            "note",
+            "source__url",
+            "source__publisher",
+            "source__title",
+            "source__published_on",
+        )
+    ]
+
+
+def citation_row(row, prefix=""):
+    """A citation from ``values()`` (its fields under ``prefix``): ``confidence``,
+    ``claim``, ``note`` and ``source`` (``url``, ``publisher``, ``title``,
+    ``published_on``)."""
+    return {
+        "confidence": row[f"{prefix}confidence"],
+        "confidence_label": choice_label("confidence", row[f"{prefix}confidence"]),
+        "claim": row[f"{prefix}claim"],
+        "note": row[f"{prefix}note"],
+        "source": {
+            "url": row[f"{prefix}source__url"],
+            "publisher": row[f"{prefix}source__publisher"],
+            "title": row[f"{prefix}source__title"],
+            "published_on": row[f"{prefix}source__published_on"],
+        },
+    }
+
+
+def document_parties(document):
+    """The parties of ``document`` in order, each with its body's name on the day it
+    signed (``name``, and ``current_name``), its country, its signatory and the
+    sources of the signature (``citations``). One query: the parties joined with
+    their bodies' former names and their sources (a few rows a party)."""
+    parties, names, citations = {}, defaultdict(dict), defaultdict(dict)
+    for row in (
+        Party.objects.filter(document=document)
+        .order_by("order", "id")
+        .values(
+            "pk",
+            "signatory_name",
+            "signatory_position",
+            "note",
+            "body__name",
+            "body__slug",
+            "body__country__code",
+            "body__country__name",
+            "body__former_names__name",
+            "body__former_names__valid_from",
+            "body__former_names__valid_until",
+            "citations__id",
+            "citations__confidence",
+            "citations__claim",
+            "citations__note",
+            "citations__source__url",
+            "citations__source__publisher",
+            "citations__source__title",
+            "citations__source__published_on",
+        )
+    ):
+        pk = row["pk"]
+        if pk not in parties:
+            parties[pk] = {
+                "signatory_name": row["signatory_name"],
+                "signatory_position": row["signatory_position"],
+                "note": row["note"],
+                "current_name": row["body__name"],
+                "url": reverse(
+                    "agreements:body-detail", kwargs={"slug": row["body__slug"]}
+                ),
+                "country": row["body__country__name"],
+                "country_url": reverse(
+                    "agreements:country-detail",
+                    kwargs={"code": row["body__country__code"].lower()},
+                ),
+            }
+        if row["body__former_names__name"] is not None:
+            former = BodyName(
+                name=row["body__former_names__name"],
+                valid_from=row["body__former_names__valid_from"],
+                valid_until=row["body__former_names__valid_until"],
+            )
+            names[pk][former.name] = former
+        if row["citations__id"] is not None:
+            citations[pk][row["citations__id"]] = citation_row(row, "citations__")
+    for pk, party in parties.items():
+        # as Body.name_on(): of the former names that cover the day, the latest
+        covering = sorted(
+            (-former.valid_until.toordinal(), former.name)
+            for former in names[pk].values()
+            if former.covers(document.signed_on)
+        )
+        party["name"] = covering[0][1] if covering else party["current_name"]
+        # in the order recorded
+        party["citations"] = [citations[pk][key] for key in sorted(citations[pk])]
+    return list(parties.values())
+
+
+def document_relations(document):
+    """Relations of ``document`` both ways, with published documents only: the
+    words ("implements", "implemented by"), the other document and the relation's
+    confidence and note. One query."""
+    relations = []
+    for row in (
+        Relation.objects.filter(
+            Q(from_document=document, to_document__is_published=True)
+            | Q(to_document=document, from_document__is_published=True)
+        )
+        .order_by()
+        .values(
+            "kind",
+            "confidence",
+            "note",
+            "from_document_id",
+            "from_document__title",
+            "from_document__slug",
+            "from_document__signed_on",
+            "to_document__title",
+            "to_document__slug",
+            "to_document__signed_on",
+        )
+    ):
+        outgoing = row["from_document_id"] == document.pk
+        end = "to_document" if outgoing else "from_document"
+        label = (
+            choice_label("relation", row["kind"])
+            if outgoing
+            else str(Relation.INVERSE_LABELS.get(row["kind"], row["kind"]))
+        )
+        signed_on = row[f"{end}__signed_on"]
+        title = row[f"{end}__title"]
+        relations.append(
+            {
+                # the models' order: this document's relations by kind, then the
+                # others' by their date and title
+                "order": (0, row["kind"], -signed_on.toordinal(), title)
+                if outgoing
+                else (1, -signed_on.toordinal(), title, row["kind"]),
+                "label": label,
+                "title": title,
+                "url": reverse(
+                    "agreements:document-detail", kwargs={"slug": row[f"{end}__slug"]}
+                ),
+                "signed_on": signed_on,
+                "confidence": row["confidence"],
+                "confidence_label": choice_label("confidence", row["confidence"]),
+                "note": row["note"],
+            }
+        )
+    return sorted(relations, key=lambda relation: relation["order"])
 
 
 # --- Bodies ---------------------------------------------------------------------------
@@ -605,7 +776,8 @@ class BodyListView(ListView):
 
     def paginate_queryset(self, queryset, page_size):
         if not self.words:
-            paginator, page = paginate(self.request, queryset, page_size)
+            count = cached_aggregate(self.request, "body-count", queryset.count)
+            paginator, page = paginate(self.request, queryset, page_size, count=count)
             return paginator, page, page.object_list, page.has_other_pages()
         # a search folds every body's names (in Python on SQLite): do it once, for
         # the ids in order, rather than once to count and again for the page
@@ -634,13 +806,22 @@ class BodyDetailView(DetailView):
 
     def get_queryset(self):
         return Body.objects.select_related("country", "parent").prefetch_related(
-            Prefetch("children", queryset=Body.objects.order_by("name", "id")),
-            "former_names",
+            Prefetch(
+                "former_names",
+                queryset=BodyName.objects.order_by("-valid_until", "name"),
+            )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         body = self.object
+        prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
+        context["children"] = [
+            {"name": name, "url": f"{prefix}{slug}/"}
+            for name, slug in body.children.order_by("name", "id").values_list(
+                "name", "slug"
+            )
+        ]
         total = cached_aggregate(
             self.request,
             f"body-documents:{body.pk}",
@@ -683,7 +864,8 @@ class EventListView(ListView):
         )
 
     def paginate_queryset(self, queryset, page_size):
-        paginator, page = paginate(self.request, queryset, page_size)
+        count = cached_aggregate(self.request, "event-count", queryset.count)
+        paginator, page = paginate(self.request, queryset, page_size, count=count)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
@@ -703,6 +885,8 @@ class EventDetailView(DetailView):
         return (
             Event.objects.published()
             .with_recorded_count()
+            # the footer's last change, read with the event
+            .annotate(register_last_changed=last_changed_column())
             .select_related("country")
             .prefetch_related(
                 Prefetch(
@@ -715,13 +899,17 @@ class EventDetailView(DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
+        remember_last_changed(self.request, event.register_last_changed)
         documents = (
             Document.objects.published()
             .filter(event=event)
             .order_by("-signed_on", "title")
             .values(*ROW_FIELDS)
         )
-        paginator, page = paginate(self.request, documents)
+        # the event's published documents are counted already
+        paginator, page = paginate(
+            self.request, documents, count=event.documents_recorded
+        )
         context.update(
             paginator=paginator,
             page_obj=page,
@@ -762,67 +950,11 @@ class CountryDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         country = self.object
         documents = with_country_party(in_published_order(), country)
-        # events held there, and events elsewhere where such documents were signed
-        held_there = Event.objects.published().filter(country=country)
-        with_documents = (
-            Event.objects.published()
-            .filter(
-                Exists(
-                    with_country_party(
-                        Document.objects.published().filter(event=OuterRef("pk")),
-                        country,
-                    )
-                )
-            )
-            .exclude(country=country)
+        per_year, event_years, recent_events = cached_aggregate(
+            self.request,
+            f"country-timeline:{country.code}",
+            lambda: _country_timeline(country, documents),
         )
-        events = Event.objects.published().filter(
-            Q(country=country) | Q(pk__in=with_documents.values("pk"))
-        )
-
-        def years():
-            per_year = dict(
-                documents.order_by()
-                .annotate(year=ExtractYear("signed_on"))
-                .values_list("year")
-                .annotate(n=Count("pk"))
-                .values_list("year", "n")
-            )
-            event_years = dict(
-                events.order_by()
-                .annotate(year=ExtractYear("date"))
-                .values_list("year")
-                .annotate(n=Count("pk"))
-                .values_list("year", "n")
-            )
-            return per_year, event_years
-
-        per_year, event_years = cached_aggregate(
-            self.request, f"country-years:{country.code}", years, events=True
-        )
-        # two queries merged rather than one with "OR EXISTS": PostgreSQL would
-        # build the set of every event with such documents before taking 30
-        recent_events = sorted(
-            (
-                event
-                for events_of_a_kind in (held_there, with_documents)
-                for event in events_of_a_kind.select_related("country").order_by(
-                    "-date", "title"
-                )[:COUNTRY_EVENTS]
-            ),
-            key=lambda event: (-event.date.toordinal(), event.title),
-        )[:COUNTRY_EVENTS]
-        # counted for the events shown only (SQLite would count for every event of
-        # the country before sorting them)
-        recorded = dict(
-            Document.objects.published()
-            .filter(event__in=recent_events)
-            .order_by()
-            .values_list("event")
-            .annotate(n=Count("pk"))
-        )
-        for event in recent_events:
-            event.documents_recorded = recorded.get(event.pk, 0)
         recent_documents = rows_of(
             documents.order_by("-signed_on", "title").values(*ROW_FIELDS)[
                 :COUNTRY_RECENT
@@ -843,6 +975,62 @@ class CountryDetailView(DetailView):
         return context
 
 
+def _country_timeline(country, documents):
+    """A country's documents and events a year, and its ``COUNTRY_EVENTS`` most
+    recent events (as rows: ``title``, ``url``, ``date``).
+
+    Its events: those held there, and those elsewhere where documents with a party
+    from the country were signed. Aggregates over the register: cached.
+    """
+    held_there = Event.objects.published().filter(country=country)
+    with_documents = (
+        Event.objects.published()
+        .filter(
+            Exists(
+                with_country_party(
+                    Document.objects.published().filter(event=OuterRef("pk")),
+                    country,
+                )
+            )
+        )
+        .exclude(country=country)
+    )
+    events = Event.objects.published().filter(
+        Q(country=country) | Q(pk__in=with_documents.values("pk"))
+    )
+    per_year = dict(
+        documents.order_by()
+        .annotate(year=ExtractYear("signed_on"))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    event_years = dict(
+        events.order_by()
+        .annotate(year=ExtractYear("date"))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
+    # two queries merged rather than one with "OR EXISTS": PostgreSQL would build
+    # the set of every event with such documents before taking 30
+    recent = sorted(
+        (
+            event
+            for events_of_a_kind in (held_there, with_documents)
+            for event in events_of_a_kind.order_by("-date", "title").values(
+                "pk", "title", "slug", "date"
+            )[:COUNTRY_EVENTS]
+        ),
+        key=lambda event: (-event["date"].toordinal(), event["title"]),
+    )[:COUNTRY_EVENTS]
+    prefix = reverse("agreements:event-detail", kwargs={"slug": "-"})[:-2]
+    for event in recent:
+        del event["pk"]
+        event["url"] = f"{prefix}{event.pop('slug')}/"
+    return per_year, event_years, recent
+
+
 def _timeline(country, per_year, event_years, events):
     """One row a year, newest first; a run of empty years is one "gap" row."""
     years = set(per_year) | set(event_years)
@@ -851,7 +1039,7 @@ def _timeline(country, per_year, event_years, events):
     peak = max(per_year.values(), default=0) or 1
     listed = {}
     for event in events:
-        listed.setdefault(event.date.year, []).append(event)
+        listed.setdefault(event["date"].year, []).append(event)
     base = reverse("agreements:document-list")
     rows = []
     for year in range(max(years), min(years) - 1, -1):

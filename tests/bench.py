@@ -8,6 +8,17 @@ hits them all alike. For each page it also counts the SQL queries (the test clie
 in a subprocess on the same database), and on PostgreSQL it explains the list's query.
 Results are printed and written to ``.bench/results-<db>.md``.
 
+Two passes, each with its own server: **uncached** (``DJANGO_PAGE_CACHE_SECONDS=0``:
+every request renders its page; aggregates such as counts stay cached until the
+register changes) and **warm** (the page cache on, as in production; each page asked
+for a few times first, so each worker holds it). Each pass has its own ``/healthz``
+and each page's median is given as a ratio to it. The targets: uncached within 10x
+(deep pages 20x), warm within 2x.
+
+The register gets one more document beside the demo rows, ``bench-fifty-actions``
+(50 actions, 100 updates): the follow-up issue measures a document page with 50
+actions, more than ``seed_demo`` gives any document.
+
     .venv/bin/python tests/bench.py                       # 100,000 documents, both
     .venv/bin/python tests/bench.py --documents 2000 --db sqlite   # a quick run
 
@@ -29,13 +40,20 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / ".bench"
+#: Where the SQLite register, the seed markers and the results live.
+BENCH_DIR = Path(os.environ.get("BENCH_DIR", ROOT / ".bench"))
 SQLITE_PATH = BENCH_DIR / "bench.sqlite3"
 POSTGRES_URL = os.environ.get(
     "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench"
 )
 SEED = 1
 WARMUP_ROUNDS = 3
+#: The warm pass asks for each page this many times before timing it: enough for
+#: both workers to hold it (gunicorn's sync workers take each request afresh).
+WARM_ROUNDS = 6
+#: The document of the "50 actions" page, added by ``prepare`` when missing.
+FIFTY_SLUG = "bench-fifty-actions"
+FIFTY_ACTIONS = 50
 SEARCH_WORD = "energy"
 DEEP_PAGE = 3000
 SERVER_ENV = {
@@ -63,6 +81,12 @@ def main():
         help="timed requests per page (default 50), after warm-ups",
     )
     parser.add_argument(
+        "--passes",
+        choices=("uncached", "warm", "both"),
+        default="both",
+        help="time pages rendered afresh, from the page cache, or both (default)",
+    )
+    parser.add_argument(
         "--reseed",
         action="store_true",
         help="seed again even if the cached register has the same size",
@@ -75,7 +99,7 @@ def main():
     )
     # Internal: run inside a subprocess whose environment points at one database.
     parser.add_argument(
-        "--probe", choices=("count", "pages", "page"), help=argparse.SUPPRESS
+        "--probe", choices=("count", "pages", "page", "fifty"), help=argparse.SUPPRESS
     )
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -155,6 +179,7 @@ def prepare(name, url, documents, *, reseed):
             f"Re-using the seeded register ({held:,} demo documents, seeded in "
             f"{seeded.get('seconds', 0):.0f} s)"
         )
+        probe_subprocess(url, "fifty", documents)
         return
     marker.unlink(missing_ok=True)
     print(f"Seeding {documents:,} documents (seed {SEED})...")
@@ -194,6 +219,7 @@ def prepare(name, url, documents, *, reseed):
         f"Seeded in {seconds:.1f} s wall time including start-up ({cpu:.1f} s CPU in "
         f"the seeding process), peak RSS {peak_mb:.0f} MB"
     )
+    probe_subprocess(url, "fifty", documents)
 
 
 def collect_static():
@@ -231,6 +257,8 @@ def probe_subprocess(url, what, documents, *, path=None, timeout=None):
         url,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
         DJANGO_LOG_LEVEL="CRITICAL",
+        # the queries a page itself issues, not a hit in a shared (Redis) cache
+        DJANGO_PAGE_CACHE_SECONDS="0",
     )
     timed_out = False
     with log.open("a") as stderr:
@@ -278,6 +306,9 @@ def probe(what, documents, path=None):
     if what == "page":
         probe_page(path)
         return
+    if what == "fifty":
+        emit(fifty=add_fifty_actions())
+        return
 
     from django.db import connection
 
@@ -287,13 +318,16 @@ def probe(what, documents, path=None):
         .order_by("-signed_on", "slug")
         .first()
     ) or published.order_by("-signed_on", "slug").first()
-    # The published demo document with the most actions (and follow-up updates).
+    # The document with 50 actions (added by prepare), else the demo document with
+    # the most.
     busiest = (
-        published.annotate(actions_count=Count("actions", distinct=True))
+        models.Document.objects.filter(slug=FIFTY_SLUG, is_published=True).first()
+        or published.annotate(actions_count=Count("actions", distinct=True))
         .filter(actions_count__gt=0)
         .order_by("-actions_count", "slug")
         .first()
     )
+    busiest_actions = busiest.actions.count() if busiest else 0
     body = (
         models.Body.objects.filter(slug__startswith="demo-")
         .annotate(documents_count=Count("parties"))
@@ -344,7 +378,7 @@ def probe(what, documents, path=None):
         ("follow-up dashboard", "/follow-up/"),
         ("follow-up calendar, KZ", "/follow-up/calendar.ics?country=KZ"),
         (
-            "document (most actions)",
+            f"document with {busiest_actions} actions",
             f"/agreements/{busiest.slug}/" if busiest else None,
         ),
     ]
@@ -363,6 +397,68 @@ def probe(what, documents, path=None):
         search_word=word,
         per_page=per_page,
     )
+
+
+def add_fifty_actions():
+    """Add ``FIFTY_SLUG``, a published document with 50 actions and 100 updates, if
+    missing; its parties are the demo bodies of Kazakhstan and Azerbaijan with the
+    most documents, and its dates lie around today. Returns its action count."""
+    import datetime
+
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from agreements import models
+    from tests.factories import (
+        ActionFactory,
+        DocumentFactory,
+        PartyFactory,
+        ProgressUpdateFactory,
+    )
+
+    found = models.Document.objects.filter(slug=FIFTY_SLUG).first()
+    if found is not None:
+        return found.actions.count()
+    today = timezone.localdate()
+    signed = today - datetime.timedelta(days=700)
+    document = DocumentFactory(
+        slug=FIFTY_SLUG,
+        title="Road map of cooperation between Kazakhstan and Azerbaijan (bench)",
+        kind=models.Document.Kind.PROGRAMME,
+        signed_on=signed,
+        follow_up_status=models.Document.FollowUpStatus.IN_PROGRESS,
+    )
+    bodies = []
+    for order, code in enumerate(("KZ", "AZ"), start=1):
+        body = (
+            models.Body.objects.filter(country__code=code, slug__startswith="demo-")
+            .annotate(n=Count("parties"))
+            .order_by("-n", "slug")
+            .first()
+        )
+        PartyFactory(document=document, order=order, **({"body": body} if body else {}))
+        bodies.append(document.parties.get(order=order).body)
+    statuses = models.Action.Status
+    for number in range(FIFTY_ACTIONS):
+        due = signed + datetime.timedelta(days=28 * (number + 1))
+        done = number % 3 == 0 and due <= today
+        action = ActionFactory(
+            document=document,
+            slug=f"step-{number + 1}",
+            title=f"Step {number + 1} of the road map",
+            clause=f"Article {number + 1}",
+            due_on=due,
+            status=statuses.DONE if done else statuses.IN_PROGRESS,
+            completed_on=due if done else None,
+            responsible_bodies=bodies[: 1 + number % 2],
+        )
+        for step in range(2):
+            ProgressUpdateFactory(
+                action=action,
+                happened_on=min(today, signed + datetime.timedelta(days=5 + 14 * step)),
+                title=f"Step {number + 1}: progress {step + 1}",
+            )
+    return FIFTY_ACTIONS
 
 
 def probe_page(path):
@@ -443,7 +539,7 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_server(name, url, timeout, static_debug):
+def start_server(name, url, timeout, static_debug, *, env=None):
     port = free_port()
     command = [
         sys.executable,
@@ -458,11 +554,18 @@ def start_server(name, url, timeout, static_debug):
         "--timeout",
         str(timeout + 30),
     ]
+    overrides = env or {}
     env = django_env(url)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
     if static_debug:
         env["DJANGO_DEBUG"] = "1"
     log = (BENCH_DIR / f"gunicorn-{name}.log").open("w")
-    print(f"Serving: DATABASE_URL={url} {shlex.join(command[1:])}")
+    shown = " ".join(f"{key}={value}" for key, value in overrides.items() if value)
+    print(f"Serving: DATABASE_URL={url} {shown} {shlex.join(command[1:])}")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -564,11 +667,52 @@ def run_benchmark(name, url, args, static_debug):
         info["plan"] = counted.pop("plan", info["plan"])
         info["queries"][path] = counted
 
-    server, port = start_server(name, url, args.timeout, static_debug)
+    passes = {}
+    if args.passes in ("uncached", "both"):
+        print("Uncached pass (DJANGO_PAGE_CACHE_SECONDS=0)")
+        passes["uncached"] = time_pages(
+            name,
+            "uncached",
+            url,
+            args,
+            static_debug,
+            pages,
+            env={"DJANGO_PAGE_CACHE_SECONDS": "0"},
+            warmup_rounds=WARMUP_ROUNDS,
+        )
+    if args.passes in ("warm", "both"):
+        print("Warm pass (the page cache on, as configured by default)")
+        passes["warm"] = time_pages(
+            name,
+            "warm",
+            url,
+            args,
+            static_debug,
+            pages,
+            env={"DJANGO_PAGE_CACHE_SECONDS": None},
+            warmup_rounds=WARM_ROUNDS,
+        )
+
+    report = render(name, args, pages, info, passes, static_debug)
+    print(report)
+    path = BENCH_DIR / f"results-{name}.md"
+    path.write_text(report + "\n")
+    print(f"Written to {path}")
+
+
+def time_pages(name, pass_name, url, args, static_debug, pages, *, env, warmup_rounds):
+    """Serve, ask for every page ``warmup_rounds`` times, then time ``args.requests``
+    rounds. ``env`` sets (or, with ``None``, removes) server environment variables.
+
+    Returns ``{"results": {path: PageResult}, "memory": {who: MB}}``.
+    """
+    server, port = start_server(
+        f"{name}-{pass_name}", url, args.timeout, static_debug, env=env
+    )
     try:
         browser = Browser(port, args.timeout)
         results = {path: PageResult() for _label, path in pages}
-        for warmup in range(WARMUP_ROUNDS):
+        for warmup in range(warmup_rounds):
             for _label, path in pages:
                 if results[path].too_slow:
                     continue
@@ -592,12 +736,7 @@ def run_benchmark(name, url, args, static_debug):
             memory[f"worker {number}"] = peak_rss_mb(pid)
     finally:
         stop_server(server)
-
-    report = render(name, args, pages, info, results, memory, static_debug)
-    print(report)
-    path = BENCH_DIR / f"results-{name}.md"
-    path.write_text(report + "\n")
-    print(f"Written to {path.relative_to(ROOT)}")
+    return {"results": results, "memory": memory}
 
 
 class PageResult:
@@ -627,40 +766,46 @@ class PageResult:
         )
 
 
-def render(name, args, pages, info, results, memory, static_debug):
-    base = results["/healthz"]
+def render(name, args, pages, info, passes, static_debug):
     lines = [
         f"# Benchmark: {name}, {info['documents']:,} documents "
         f"({info['published']:,} published)",
         "",
-        f"{args.requests} requests per page after {WARMUP_ROUNDS} warm-up rounds, "
-        "pages taken in turn over one keep-alive connection; gunicorn -w 2, "
+        f"{args.requests} requests per page after {WARMUP_ROUNDS} warm-up rounds "
+        f"(the warm pass: {WARM_ROUNDS}), pages taken in turn over one keep-alive "
+        "connection; gunicorn -w 2, "
         f"DEBUG {'on (collectstatic failed)' if static_debug else 'off'}; "
         f"{time.strftime('%Y-%m-%d %H:%M')}, load average "
         f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs. Queries: counted with "
-        "the test client in a fresh process (empty caches).",
+        "the test client in a fresh process (empty caches, page cache off). "
+        "Ratios: to /healthz in the same pass. Uncached: "
+        "DJANGO_PAGE_CACHE_SECONDS=0 (target 10x, deep pages 20x); warm: the page "
+        "cache on (target 2x).",
         "",
-        "| page | path | status | median ms | p95 ms | median / healthz "
-        "| p95 / healthz | queries | KB |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|",
     ]
+    uncached, warm = passes.get("uncached"), passes.get("warm")
+    header = "| page | path | status | queries | KB |"
+    rule = "|---|---|---|--:|--:|"
+    if uncached:
+        header += " median ms | p95 ms | median / healthz | p95 / healthz |"
+        rule += "--:|--:|--:|--:|"
+    if warm:
+        header += " warm median ms | warm median / healthz |"
+        rule += "--:|--:|"
+    lines += [header, rule]
     for label, path in pages:
-        result = results[path]
         counted = info["queries"].get(path, {})
         queries = counted.get("queries", "")
         if counted.get("status") not in (None, 200):
             queries = f"{queries} ({counted['status']})"
-        if result.too_slow or not result.timings:
-            lines.append(
-                f"| {label} | `{path}` | over {args.timeout} s | – | – | – | – "
-                f"| {queries} | – |"
-            )
-            continue
-        lines.append(
-            f"| {label} | `{path}` | {result.status()} | {result.median:.1f} "
-            f"| {result.p95:.1f} | {result.median / base.median:.1f} "
-            f"| {result.p95 / base.p95:.1f} | {queries} | {result.size / 1024:.1f} |"
-        )
+        first = (uncached or warm)["results"][path]
+        size = f"{first.size / 1024:.1f}" if first.timings else "–"
+        row = f"| {label} | `{path}` | {first.status() or '–'} | {queries} | {size} |"
+        if uncached:
+            row += _cells(uncached, path, args.timeout, p95=True)
+        if warm:
+            row += _cells(warm, path, args.timeout, p95=False)
+        lines.append(row)
     errors = [
         f"- {label}: {info['queries'][path]['error']}"
         for label, path in pages
@@ -672,10 +817,13 @@ def render(name, args, pages, info, results, memory, static_debug):
             "Errors (from the test client; see .bench/gunicorn-*.log):",
             *errors,
         ]
-    peaks = ", ".join(
-        f"{who} {mb:.0f} MB" for who, mb in memory.items() if mb is not None
-    )
-    lines += ["", f"Peak RSS (VmHWM) of gunicorn: {peaks or 'unknown'}."]
+    for pass_name, timed in passes.items():
+        peaks = ", ".join(
+            f"{who} {mb:.0f} MB"
+            for who, mb in timed["memory"].items()
+            if mb is not None
+        )
+        lines += ["", f"Peak RSS (VmHWM) of gunicorn, {pass_name}: {peaks or '?'}."]
     plan = info["plan"]
     if plan:
         title = (
@@ -694,6 +842,20 @@ def render(name, args, pages, info, results, memory, static_debug):
     else:
         lines += ["", "No list query to explain (the list page was not probed)."]
     return "\n".join(lines)
+
+
+def _cells(timed, path, timeout, *, p95):
+    """The timing cells of one page in one pass."""
+    result, base = timed["results"][path], timed["results"]["/healthz"]
+    if result.too_slow or not result.timings:
+        return f" over {timeout} s | – |" + (" – | – |" if p95 else "")
+    cells = f" {result.median:.1f} |"
+    if p95:
+        cells += f" {result.p95:.1f} |"
+    cells += f" {result.median / base.median:.1f} |"
+    if p95:
+        cells += f" {result.p95 / base.p95:.1f} |"
+    return cells
 
 
 if __name__ == "__main__":

@@ -159,6 +159,39 @@ def test_the_calendar_takes_the_querysets_it_is_given(protocol):
     assert set(events(only)) == {"other.entry-into-force@register.example.org"}
 
 
+def test_a_limited_calendar_keeps_the_dates_nearest_today(protocol):
+    # protocol: in force 2023-05-10, first meeting due 2024-04-10, ends 2028-05-09
+    other = bilateral_document(
+        slug="other", signed_on=SIGNED, entered_into_force_on=datetime.date(2024, 5, 1)
+    )
+    ActionFactory(document=other, slug="late", due_on=datetime.date(2024, 3, 1))
+    ActionFactory(
+        document=other, slug="done", due_on=datetime.date(2024, 4, 9), done=True
+    )
+    near = set(events(build(limit=3, today=datetime.date(2024, 4, 12))))
+    assert near == {
+        "protocol.first-meeting.due@register.example.org",  # 2 days before
+        "other.entry-into-force@register.example.org",  # 19 days after
+        "other.late.due@register.example.org",  # 42 days before
+    }
+    everything = set(events(build(limit=10, today=datetime.date(2024, 4, 12))))
+    assert everything == set(events(build()))
+    assert len(everything) == 5
+
+
+def test_a_limited_calendar_takes_fifteen_queries_whatever_its_size(
+    protocol, django_assert_num_queries
+):
+    for _ in range(10):
+        document = bilateral_document(entered_into_force_on=SIGNED)
+        ActionFactory.create_batch(3, document=document)
+    # keeps the feed free of N+1 queries: each kind of date on each side of today
+    # (actions one status at a time), then the actions, their bodies, the documents
+    with django_assert_num_queries(15):
+        data = build(country_codes=["KZ"], limit=20, today=SIGNED)
+    assert len(events(data)) == 20
+
+
 def test_the_calendar_takes_three_queries_whatever_its_size(
     protocol, django_assert_num_queries
 ):

@@ -90,10 +90,10 @@ def test_dashboard_lists_overdue_and_due_soon_actions_by_body_and_country(client
 
     overdue = response.context["overdue"]
     due_soon = response.context["due_soon"]
-    assert overdue["actions"] == [late]
-    assert due_soon["actions"] == [soon]
-    assert [body for body, _ in overdue["by_body"]] == [ministry]
-    assert {country.code for country, _ in overdue["by_country"]} == {"KZ", "AZ"}
+    assert [row["url"] for row in overdue["actions"]] == [late.get_absolute_url()]
+    assert [row["url"] for row in due_soon["actions"]] == [soon.get_absolute_url()]
+    assert [body["pk"] for body, _ in overdue["by_body"]] == [ministry.pk]
+    assert {country["code"] for country, _ in overdue["by_country"]} == {"KZ", "AZ"}
     content = response.content.decode()
     assert "Open the border crossing" in content
     assert "Sign the transit protocol" in content
@@ -176,7 +176,7 @@ def test_dashboard_lists_documents_whose_validity_ends_within_180_days(client):
         is_published=False,
     )
     response = client.get(DASHBOARD)
-    assert [d.title for d in response.context["ending"]] == [
+    assert [d["title"] for d in response.context["ending"]["rows"]] == [
         "Comprehensive Programme 2022-2026"
     ]
     assert "31 December 2026" in response.content.decode()
@@ -195,7 +195,9 @@ def test_dashboard_lists_stale_documents(client):
     )
     ProgressUpdateFactory(document=busy, happened_on=TODAY - datetime.timedelta(days=5))
     response = client.get(DASHBOARD)
-    assert [d.title for d in response.context["stale"]] == ["Quiet memorandum"]
+    assert [d["title"] for d in response.context["stale"]["rows"]] == [
+        "Quiet memorandum"
+    ]
 
 
 def test_dashboard_escapes_action_titles(client):
@@ -221,8 +223,33 @@ def test_dashboard_queries_stay_constant(client, django_assert_max_num_queries, 
         )
         due_soon_action(document=document)
         EventFactory()
-    with django_assert_max_num_queries(12):
+    # cold: the register generation, its last change, and the lists (four queries
+    # for each list of actions, two for events, two for each list of documents)
+    with django_assert_max_num_queries(16):
         assert client.get(DASHBOARD).status_code == HTTPStatus.OK
+    # warm: the lists come from the cache until the register changes
+    with django_assert_max_num_queries(1):
+        assert client.get(DASHBOARD).status_code == HTTPStatus.OK
+
+
+def test_dashboard_lists_are_computed_again_after_a_change(client):
+    overdue_action(title="Open the border crossing")
+    assert "Open the border crossing" in client.get(DASHBOARD).content.decode()
+    overdue_action(title="Build the bridge")
+    content = client.get(DASHBOARD).content.decode()
+    assert "Open the border crossing" in content
+    assert "Build the bridge" in content
+    assert "Overdue actions (2)" in content
+
+
+def test_dashboard_lists_are_computed_again_the_next_day(client, monkeypatch):
+    due_soon_action(title="Sign the transit protocol")  # due in 10 days
+    assert "Due soon</strong>" in client.get(DASHBOARD).content.decode()
+    later = TODAY + datetime.timedelta(days=11)
+    monkeypatch.setattr(followup_views, "today", lambda: later)
+    content = client.get(DASHBOARD).content.decode()
+    assert "Overdue actions (1)" in content
+    assert "Due soon</strong>" not in content
 
 
 # --- Calendar -------------------------------------------------------------------------
@@ -315,9 +342,26 @@ def test_calendar_queries_stay_constant(client, django_assert_max_num_queries, n
             signed_on=SIGNED, valid_until=TODAY + datetime.timedelta(days=60)
         )
         ActionFactory(document=document, responsible_bodies=BodyFactory.create_batch(2))
-    with django_assert_max_num_queries(3):
+    # the nearest dates of each kind on each side of today, then the records
+    with django_assert_max_num_queries(15):
         response = client.get(CALENDAR, {"country": "KZ"})
     assert len(calendar_uids(response)) == 2 * n
+
+
+def test_calendar_holds_the_dates_nearest_today(client, monkeypatch):
+    monkeypatch.setattr(followup_views, "CALENDAR_LIMIT", 3)
+    document = bilateral_document(slug="plan", signed_on=SIGNED)
+    for days in (-400, -30, 5, 60, 900):
+        ActionFactory(
+            document=document,
+            slug=f"in-{days}",
+            due_on=TODAY + datetime.timedelta(days=days),
+        )
+    assert calendar_uids(client.get(CALENDAR)) == {
+        "plan.in--30.due@testserver",
+        "plan.in-5.due@testserver",
+        "plan.in-60.due@testserver",
+    }
 
 
 # --- Document page tag ----------------------------------------------------------------
@@ -427,6 +471,7 @@ def test_tag_queries_stay_constant(django_assert_max_num_queries, n):
             document=document, responsible_bodies=BodyFactory.create_batch(2)
         )
         ProgressUpdateFactory.create_batch(2, action=action, source=source)
-    with django_assert_max_num_queries(3):
+    # the actions with their bodies, the updates with their action and source
+    with django_assert_max_num_queries(2):
         html = render_tag(document)
     assert html.count('<li class="followup__update"') == 2 * n

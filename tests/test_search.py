@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
-from agreements import search
+from agreements import search, views
 from agreements.models import Body, BodyName, Document, DocumentTitle, Party
 from tests.factories import (
     BodyFactory,
@@ -336,6 +336,35 @@ def test_postgres_keeps_a_weighted_vector():
         pk=document.pk
     )
     assert "'energy':1A" in vector
+
+
+@postgres_only
+def test_postgres_lists_a_search_with_too_many_matches_newest_first(
+    client, monkeypatch
+):
+    monkeypatch.setattr(views.DocumentListView, "rank_limit", 1)
+    DocumentFactory(
+        title="Agreement on energy",
+        summary="Oil and gas.",
+        signed_on=datetime.date(2001, 1, 1),
+    )
+    DocumentFactory(
+        title="Memorandum on culture",
+        summary="Mentions energy once.",
+        signed_on=datetime.date(2024, 1, 1),
+    )
+    response = client.get("/agreements/?q=energy")
+    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    assert titles == ["Memorandum on culture", "Agreement on energy"]
+    assert b"too many to rank" in response.content
+    assert b"newest signature first" in response.content
+
+
+def test_a_search_with_few_matches_says_nothing_of_ranking(client):
+    bilateral_document(title="Agreement on energy")
+    response = client.get("/agreements/?q=energy")
+    assert response.context["unranked"] is False
+    assert b"too many to rank" not in response.content
 
 
 def test_search_page_says_when_the_search_was_shortened(client):

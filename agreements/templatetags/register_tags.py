@@ -1,11 +1,28 @@
-"""Template helpers for the public pages."""
+"""Template helpers for the public pages.
+
+The busiest parts of the pages (rows of tables, long lists of choices) are built here
+in Python rather than in template loops, with the words of ``agreements.labels``.
+"""
+
+import datetime
+import functools
 
 from django import template
-from django.utils.html import escape
+from django.urls import get_script_prefix, reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 
-from ..models import Body, Confidence, Document
+from ..labels import (
+    choice_label,
+    day_month,
+    esc,
+    labels_of,
+    link_url,
+    long_date,
+    short_date,
+)
+from ..models import Confidence, Document
 
 register = template.Library()
 
@@ -34,12 +51,34 @@ _CONFIDENCE_TAGS = {
 }
 
 
+@register.simple_tag
+def site_urls():
+    """The addresses of the main sections, for the header: reversed once (for the
+    site's script prefix), not at every page."""
+    return _site_urls(get_script_prefix())
+
+
+@functools.cache
+def _site_urls(prefix):
+    names = {
+        "home": "agreements:home",
+        "documents": "agreements:document-list",
+        "events": "agreements:event-list",
+        "bodies": "agreements:body-list",
+        "follow_up": "followup:followup-dashboard",
+    }
+    return {key: reverse(name) for key, name in names.items()}
+
+
 @register.simple_tag(takes_context=True)
 def register_last_changed(context):
     """When a published document last changed (one query a request)."""
-    from ..views import last_changed
+    from ..aggregates import last_changed
 
     return last_changed(context.get("request"))
+
+
+register.filter("link_url", link_url)
 
 
 @register.filter
@@ -57,41 +96,46 @@ def confidence_tag(value):
     return _CONFIDENCE_TAGS.get(value, "tag--grey")
 
 
-# Labels of choices, looked up once: get_FOO_display() rebuilds (and hashes) the
-# whole choice list at every call, which a list of 25 rows feels.
-_LABELS = {
-    "kind": dict(Document.Kind.choices),
-    "status": dict(Document.LegalStatus.choices),
-    "follow_up": dict(Document.FollowUpStatus.choices),
-    "confidence": dict(Confidence.choices),
-    "body_kind": dict(Body.Kind.choices),
-}
-
-
 @register.filter
 def label(value, choices):
     """``{{ document.kind|label:"kind" }}``: the words for a stored choice."""
     return choice_label(choices, value)
 
 
-def choice_label(choices, value):
-    return _LABELS[choices].get(value, value)
+@register.filter
+def cap_label(value, choices):
+    """``{{ document.kind|cap_label:"kind" }}``: the same, with a capital letter."""
+    return choice_label(choices, value, capitalised=True)
+
+
+@register.filter
+def day(value):
+    """``<time datetime="2023-04-10">10 April 2023</time>`` for a date or datetime
+    (``""`` for none): the markup every page uses for a day."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        value = value.date()
+    return mark_safe(f'<time datetime="{value.isoformat()}">{long_date(value)}</time>')
 
 
 @register.simple_tag
 def checkboxes(name, options):
     """Checked boxes for ``options`` (dicts with ``code`` and ``name``), built in
     Python: template loops over hundreds of countries are slow."""
-    return mark_safe(
-        "\n".join(
+    name = esc(name)
+    parts = []
+    for option in options:
+        code = esc(option["code"])
+        parts.append(
             f'<div class="checkboxes__item"><input class="checkboxes__input" '
-            f'type="checkbox" name="{escape(name)}" value="{escape(option["code"])}" '
-            f'id="id_{escape(name)}_{escape(option["code"])}" checked>'
-            f'<label class="checkboxes__label" for="id_{escape(name)}_'
-            f'{escape(option["code"])}">{escape(option["name"])}</label></div>'
-            for option in options
+            f'type="checkbox" name="{name}" value="{code}" id="id_{name}_{code}" '
+            f'checked><label class="checkboxes__label" for="id_{name}_{code}">'
+            f"{esc(option['name'])}</label></div>"
         )
-    )
+    return mark_safe("\n".join(parts))
 
 
 @register.simple_tag
@@ -104,24 +148,60 @@ def document_rows(documents):
     lines = []
     for document in documents:
         parties = "".join(
-            f"<li>{escape(party['name'])} "
-            f'<span class="secondary">({escape(party["country"])})</span></li>'
+            f"<li>{esc(party['name'])} "
+            f'<span class="secondary">({esc(party["country"])})</span></li>'
             for party in document["parties"]
         )
         lines.append(
-            "<tr>"
+            "<tr>\n"
             f'<th scope="row" class="documents__title"><a href="'
-            f'{escape(document["url"])}">{escape(document["title"])}</a></th>'
-            f"<td>{escape(document['kind_label'])}</td>"
+            f'{esc(document["url"])}">{esc(document["title"])}</a></th>'
+            f"\n<td>{esc(document['kind_label'])}</td>\n"
             f'<td class="documents__signed"><time datetime="'
-            f'{document["signed_iso"]}">{escape(document["signed_display"])}'
-            "</time></td>"
-            f'<td><ul class="list list--bare">{parties}</ul></td>'
+            f'{document["signed_iso"]}">{esc(document["signed_display"])}'
+            "</time></td>\n"
+            f'<td><ul class="list list--bare">{parties}</ul></td>\n'
             f'<td><strong class="tag {document["status_class"]}">'
-            f"{escape(document['status_label'])}</strong></td>"
-            "</tr>"
+            f"{esc(document['status_label'])}</strong></td>"
+            "\n</tr>"
         )
     return mark_safe("\n".join(lines))
+
+
+@register.simple_tag
+def text_input(field, type="text"):  # noqa: A002 - the input's type attribute
+    """One text-like filter (GOV.UK text input): label, hint, error and box, with
+    what was sent; ``type`` is ``text`` or ``search``. Built in Python: five
+    includes of a template cost the list page more than its table."""
+    auto_id, errors = esc(field.auto_id), field.errors
+    hint = esc(field.help_text) if field.help_text else ""
+    value = field.value()
+    described = " ".join(
+        part
+        for part, present in ((f"{auto_id}-hint", hint), (f"{auto_id}-error", errors))
+        if present
+    )
+    parts = [
+        f'<div class="form-group{" form-group--error" if errors else ""}">',
+        f'<label class="label" for="{auto_id}">{esc(field.label)}</label>',
+    ]
+    if hint:
+        parts.append(f'<p class="hint" id="{auto_id}-hint">{hint}</p>')
+    if errors:
+        parts.append(
+            f'<p class="error-message" id="{auto_id}-error">'
+            f'<span class="visually-hidden">Error:</span> {esc(" ".join(errors))}</p>'
+        )
+    max_length = getattr(field.field, "max_length", None)
+    parts.append(
+        f'<input class="input{" input--error" if errors else ""}" id="{auto_id}" '
+        f'name="{esc(field.html_name)}" type="{esc(type)}" '
+        f'value="{esc("" if value is None else value)}"'
+        + (f' aria-describedby="{described}"' if described else "")
+        + (f' maxlength="{max_length}"' if max_length else "")
+        + ' spellcheck="false">\n</div>'
+    )
+    return mark_safe("\n".join(parts))
 
 
 @register.simple_tag
@@ -131,54 +211,183 @@ def checkbox_group(field, expanded=False):
     or when ``expanded`` (the kind, the filter most used), so a phone shows a short
     panel above the results. Built in Python: four groups
     of template loops cost more than the rest of the panel."""
-    name, auto_id = field.html_name, field.auto_id
+    name, auto_id = esc(field.html_name), esc(field.auto_id)
     chosen = set(field.value() or ())
     choices = list(field.field.choices)
     errors = field.errors
     error_id = f"{auto_id}-error"
-    described = f' aria-describedby="{escape(error_id)}"' if errors else ""
+    described = f' aria-describedby="{error_id}"' if errors else ""
     ticked = sum(1 for value, _label in choices if str(value) in chosen)
-    summary = escape(field.label)
+    label = esc(field.label)
+    summary = label
     if ticked:
         summary += f' <span class="filter-section__count">({ticked} chosen)</span>'
     is_open = " open" if expanded or ticked or errors else ""
     parts = [
-        f'<details class="filter-section"{is_open}>'
-        f'<summary class="filter-section__summary">{summary}</summary>'
-        f'<div class="form-group{" form-group--error" if errors else ""}">'
-        f'<fieldset class="fieldset" id="{escape(auto_id)}"{described}>'
-        f'<legend class="visually-hidden">{escape(field.label)}</legend>'
+        f'<details class="filter-section"{is_open}>',
+        f'<summary class="filter-section__summary">{summary}</summary>',
+        f'<div class="form-group{" form-group--error" if errors else ""}">',
+        f'<fieldset class="fieldset" id="{auto_id}"{described}>',
+        f'<legend class="visually-hidden">{label}</legend>',
     ]
     if field.help_text:
-        parts.append(f'<p class="hint">{escape(field.help_text)}</p>')
+        parts.append(f'<p class="hint">{esc(field.help_text)}</p>')
     if errors:
-        message = escape(" ".join(errors))
         parts.append(
-            f'<p class="error-message" id="{escape(error_id)}">'
-            f'<span class="visually-hidden">Error:</span> {message}</p>'
+            f'<p class="error-message" id="{error_id}">'
+            f'<span class="visually-hidden">Error:</span> {esc(" ".join(errors))}</p>'
         )
     scroll = " checkboxes--scroll" if len(choices) > 12 else ""
     parts.append(f'<div class="checkboxes{scroll}">')
-    for index, (value, label) in enumerate(choices):
-        option_id = escape(f"{auto_id}_{index}")
+    for index, (value, words) in enumerate(choices):
+        option_id = f"{auto_id}_{index}"
         checked = " checked" if str(value) in chosen else ""
         parts.append(
             f'<div class="checkboxes__item"><input class="checkboxes__input" '
-            f'type="checkbox" name="{escape(name)}" value="{escape(value)}" '
+            f'type="checkbox" name="{name}" value="{esc(value)}" '
             f'id="{option_id}"{checked}><label class="checkboxes__label" '
-            f'for="{option_id}">{escape(capfirst(label))}</label></div>'
+            f'for="{option_id}">{esc(capfirst(str(words)))}</label></div>'
         )
-    parts.append("</div></fieldset></div></details>")
-    return mark_safe("".join(parts))
+    parts.append("</div>\n</fieldset>\n</div>\n</details>")
+    return mark_safe("\n".join(parts))
 
 
 @register.simple_tag
-def select_options(options):
-    """``<option>`` elements for ``options`` (dicts with ``code`` and ``name``)."""
-    return mark_safe(
-        "".join(
-            f'<option value="{escape(option["code"])}">'
-            f"{escape(option['name'])}</option>"
-            for option in options
+def timeline_rows(timeline):
+    """The ``<li>`` of a country's timeline (``agreements.views._timeline`` rows):
+    a year's documents as a bar and a link, its events; a run of empty years."""
+    lines = []
+    for row in timeline:
+        if row.get("gap"):
+            years = (
+                str(row["first"])
+                if row["first"] == row["last"]
+                else f"{row['first']}–{row['last']}"
+            )
+            lines.append(
+                f'<li class="timeline__gap">\n<span class="timeline__label">{years}'
+                '</span>\n<span class="secondary">Nothing recorded</span>\n</li>'
+            )
+            continue
+        count = row["documents"]
+        if count:
+            documents = (
+                f'<span class="bar bar--{row["scale"]}"></span> '
+                f'<a href="{esc(row["url"])}">{count:,} '
+                f"{'document' if count == 1 else 'documents'}</a>"
+            )
+        else:
+            documents = '<span class="secondary">No documents</span>'
+        events = ""
+        if row["events"]:
+            items = [
+                f'<li class="timeline__event"><time datetime="'
+                f'{event["date"].isoformat()}">{day_month(event["date"])}</time>: '
+                f'<a href="{esc(event["url"])}">{esc(event["title"])}</a></li>'
+                for event in row["listed_events"]
+            ]
+            unlisted = row["unlisted_events"]
+            if unlisted:
+                listed = bool(row["listed_events"])
+                items.append(
+                    f'<li class="timeline__event">{"and " if listed else ""}'
+                    f"{unlisted} {'more ' if listed else ''}"
+                    f"{'event' if unlisted == 1 else 'events'}</li>"
+                )
+            entries = "\n".join(items)
+            events = f'\n<ul class="timeline__events">\n{entries}\n</ul>'
+        lines.append(
+            f'<li class="timeline__year">\n<h3 class="timeline__label">{row["year"]}'
+            f'</h3>\n<div class="timeline__body">\n<p class="timeline__documents">'
+            f"{documents}</p>{events}\n</div>\n</li>"
         )
-    )
+    return mark_safe("\n".join(lines))
+
+
+@register.simple_tag
+def documents_by_year(documents):
+    """Documents (``agreements.views.rows_of`` rows, newest first) as a list a
+    year, each with its kind, date, parties and legal status."""
+    parts, year = [], None
+    for document in documents:
+        signed = document["signed_on"]
+        if signed.year != year:
+            if year is not None:
+                parts.append("</ul>")
+            year = signed.year
+            parts.append(
+                f'<h3 class="heading-s">{year}</h3>\n<ul class="list document-list">'
+            )
+        parties = "; ".join(esc(party["name"]) for party in document["parties"])
+        status = document["legal_status"]
+        parts.append(
+            f'<li><a href="{esc(document["url"])}">{esc(document["title"])}</a> '
+            f'<span class="secondary">– {esc(choice_label("kind", document["kind"]))}'
+            f", signed {day(signed)}{' by ' + parties if parties else ''}</span> "
+            f'<strong class="tag {status_tag(status)}">'
+            f"{esc(choice_label('status', status, capitalised=True))}</strong></li>"
+        )
+    if year is not None:
+        parts.append("</ul>")
+    return mark_safe("\n".join(parts))
+
+
+@register.simple_tag
+def body_groups(bodies):
+    """The bodies list: a section a country (bodies in country order), each body
+    with its short name and kind."""
+    kinds = labels_of("body_kind")
+    country_prefix = reverse("agreements:country-detail", kwargs={"code": "zz"})[:-3]
+    body_prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
+    parts, country = [], None
+    for body in bodies:
+        if body.country_id != getattr(country, "pk", None):
+            if country is not None:
+                parts.append("</ul>\n</section>")
+            country = body.country
+            code = esc(country.code)
+            parts.append(
+                f'<section class="body-group" aria-labelledby="country-{code}">\n'
+                f'<h2 class="heading-m" id="country-{code}"><a href="{country_prefix}'
+                f'{esc(country.code.lower())}/">{esc(country.name)}</a></h2>\n'
+                '<ul class="list body-group__list">'
+            )
+        short = (
+            f' <span class="secondary">({esc(body.short_name)})</span>'
+            if body.short_name
+            else ""
+        )
+        parts.append(
+            f'<li><a href="{body_prefix}{esc(body.slug)}/">{esc(body.name)}</a>{short}'
+            f' <span class="secondary">– {esc(kinds.get(body.kind, body.kind))}'
+            "</span></li>"
+        )
+    if country is not None:
+        parts.append("</ul>\n</section>")
+    return mark_safe("\n".join(parts))
+
+
+@register.simple_tag
+def event_rows(events):
+    """The ``<tr>`` of the events list: title, date, place, documents."""
+    prefix = reverse("agreements:event-detail", kwargs={"slug": "-"})[:-2]
+    lines = []
+    for event in events:
+        place = ", ".join(
+            esc(part)
+            for part in (event.city, event.country and event.country.name)
+            if part
+        )
+        reported = (
+            f"{event.documents_reported} reported, "
+            if event.documents_reported is not None
+            else ""
+        )
+        lines.append(
+            f'<tr>\n<th scope="row"><a href="{prefix}{esc(event.slug)}/">'
+            f"{esc(event.title)}</a></th>\n"
+            f'<td><time datetime="{event.date.isoformat()}">{short_date(event.date)}'
+            f"</time></td>\n<td>{place}</td>\n"
+            f"<td>{reported}{event.documents_recorded} recorded</td>\n</tr>"
+        )
+    return mark_safe("\n".join(lines))
