@@ -1,11 +1,14 @@
-# The project's vocabulary: run, test, lint, format, check, bench.
+# The project's vocabulary: run, test, lint, format, check, bench, serve, backup, restore.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# make serve: gunicorn workers (empty: 2 x CPUs + 1); MIGRATE=0 skips migrate.
+WORKERS ?=
+MIGRATE ?= 1
 
-.PHONY: run test lint format check bench serve install js
+.PHONY: run test lint format check bench serve backup restore install js
 
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
@@ -49,3 +52,42 @@ check: install
 
 bench: install
 	$(PY) tests/bench.py $(BENCH_ARGS)
+
+# Production-style: DEBUG off whatever the environment says, hashed and compressed
+# static files served by whitenoise, migrations, a deployment check (its warnings name
+# any security setting still off), then gunicorn (tracker/gunicorn.conf.py).
+serve: export DJANGO_DEBUG := 0
+serve: install
+	@missing=""; \
+	[ -n "$$DJANGO_SECRET_KEY" ] || missing="$$missing DJANGO_SECRET_KEY"; \
+	[ -n "$$DJANGO_ALLOWED_HOSTS" ] || missing="$$missing DJANGO_ALLOWED_HOSTS"; \
+	if [ -n "$$missing" ]; then { \
+	  echo "make serve: set$$missing in the environment (see .env.example):"; \
+	  echo "  DJANGO_SECRET_KEY: 50 or more random characters, e.g. from"; \
+	  echo "    $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))'"; \
+	  echo "  DJANGO_ALLOWED_HOSTS: the site's host names, comma-separated"; \
+	  } >&2; exit 2; \
+	fi
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+ifeq ($(MIGRATE),1)
+	$(PY) manage.py migrate --noinput
+endif
+	$(PY) manage.py check --deploy
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec $(VENV)/bin/gunicorn -c tracker/gunicorn.conf.py
+
+# A dated JSON dump of the register, its history, users and groups (backups/).
+backup: install
+	$(PY) manage.py backup_register $(if $(FILE),--output "$(FILE)")
+
+# Load a dump into an empty, migrated database (refused if the register is not empty).
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/register-YYYYMMDD-HHMMSS.json" >&2; exit 2; }
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py restore_register "$(FILE)"
+
+# Locust against make serve on the bench's PostgreSQL register (100,000 documents, from
+# make bench): 50 users for 60 s. make loadtest LOADTEST_ARGS="--cache both".
+.PHONY: loadtest
+loadtest: install
+	$(PY) -m pip install --quiet -r requirements-loadtest.txt
+	$(PY) tests/loadtest/run.py $(LOADTEST_ARGS)

@@ -5,40 +5,76 @@ laptop (SQLite, DEBUG on) and on a ministry's servers (PostgreSQL).
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_HASHES
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def env_str(name, default=""):
+    """The variable's value; absent or empty takes the default, so one .env template
+    with empty lines works. The helpers below refuse a value that makes no sense."""
+    return os.environ.get(name, "").strip() or default
+
+
 def env_bool(name, default=False):
-    value = os.environ.get(name)
-    if value is None:
+    value = env_str(name).lower()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (on or off), not {value!r}.")
 
 
 def env_list(name, default=""):
-    return [
-        item.strip()
-        for item in os.environ.get(name, default).split(",")
-        if item.strip()
-    ]
+    return [item.strip() for item in env_str(name, default).split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        from django.core.exceptions import ImproperlyConfigured
-
+def env_int(name, default):
+    value = env_str(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off."
-        )
-    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+            f"{name} must be a whole number, not {value!r}."
+        ) from None
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+
+# DEBUG is on unless DJANGO_DEBUG says otherwise, so that `make run` works on a laptop
+# with no set-up; `make serve` and tracker/gunicorn.conf.py turn it off. With DEBUG off
+# nothing insecure is assumed: the secret key and the host names must be given.
+DEBUG = env_bool("DJANGO_DEBUG", True)
+SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if not DEBUG:
+    _missing = [
+        name
+        for name, value in (
+            ("DJANGO_SECRET_KEY", SECRET_KEY),
+            ("DJANGO_ALLOWED_HOSTS", ALLOWED_HOSTS),
+        )
+        if not value
+    ]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"With DJANGO_DEBUG off, {' and '.join(_missing)} must be set: "
+            "DJANGO_SECRET_KEY to 50 or more random characters, DJANGO_ALLOWED_HOSTS "
+            "to the site's host names, comma-separated (see .env.example)."
+        )
+if not SECRET_KEY:
+    SECRET_KEY = "insecure-development-key-do-not-use-in-production"  # noqa: S105
+if not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+# The site's origin(s) as browsers see them, e.g. https://register.example.org: needed
+# when a proxy terminates TLS and Django is not told (see SECURE_PROXY_SSL_HEADER).
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -47,17 +83,24 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.sitemaps",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "django_filters",
     "simple_history",
+    "csp",
+    "axes",
     "agreements",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "agreements.security.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous visitors get public pages from the cache, before sessions and auth.
+    "agreements.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -65,6 +108,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -89,10 +134,48 @@ WSGI_APPLICATION = "tracker.wsgi.application"
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+
+# App servers keep no state of their own: sessions live in the database, or in Redis in
+# front of the database (cached_db) when REDIS_URL is set; the cache is Redis, shared by
+# every worker of every host, or else a per-process memory cache.
+REDIS_URL = env_str("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env_str("DJANGO_CACHE_KEY_PREFIX", "tracker"),
+            # A Redis that stops answering fails a request in seconds, not minutes.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "tracker",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# How long a public page may be served from the cache (agreements.cache); 0: never.
+# Off by default with DEBUG on, so that a template being edited shows at once.
+PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
+
+# django-axes stands first: it refuses a locked-out login before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Staff sign in through the admin; a login whose ?next= points elsewhere (another site)
+# lands on the admin's index rather than on a page that does not exist.
+LOGIN_URL = "admin:login"
+LOGIN_REDIRECT_URL = "admin:index"
 
 _VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
@@ -108,7 +191,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -123,23 +206,23 @@ STORAGES = {
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # E-mail (follow-up reminders). The console backend prints mail in development.
-EMAIL_BACKEND = os.environ.get(
+EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
-EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
-EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("DJANGO_EMAIL_HOST_PASSWORD", "")
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = 30
-DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "register@localhost")
+DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "register@localhost")
 # Gets one digest of every overdue and due-soon action; empty to send none.
-FOLLOWUP_STAFF_EMAIL = os.environ.get("FOLLOWUP_STAFF_EMAIL", "")
+FOLLOWUP_STAFF_EMAIL = env_str("FOLLOWUP_STAFF_EMAIL")
 # The site's address for links in e-mails, e.g. https://register.example.org
-FOLLOWUP_BASE_URL = os.environ.get("FOLLOWUP_BASE_URL", "")
+FOLLOWUP_BASE_URL = env_str("FOLLOWUP_BASE_URL")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -150,12 +233,83 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 FORMS_URLFIELD_ASSUME_HTTPS = True
 
+# --- Security -------------------------------------------------------------------------
+# The headers are sent with DEBUG on too, so development sees what production does.
+# What needs HTTPS is the operator's choice (a plain-HTTP `make serve` on a laptop must
+# keep working); `manage.py check --deploy`, which `make serve` runs, names what is off.
+
+# Behind a proxy that terminates TLS Django sees plain HTTP. Set
+# DJANGO_SECURE_PROXY_SSL_HEADER=1 to trust the proxy's X-Forwarded-Proto: only when
+# the proxy always sets (overwrites) that header.
+if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+# Load balancers probe over plain HTTP and expect 200, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Cookies travel over HTTPS only once DEBUG is off (DJANGO_SECURE_COOKIES=0 for a trial
+# over plain HTTP). No script reads the CSRF cookie (forms carry the token), so it is
+# HttpOnly like the session cookie.
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool(
+    "DJANGO_SECURE_COOKIES", not DEBUG
+)
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+
+# A larger body is refused with 413 before it is read (agreements.security); form
+# fields alone are capped lower still, by Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB).
+MAX_REQUEST_BODY_BYTES = env_int("DJANGO_MAX_REQUEST_BYTES", 5 * 1024 * 1024)
+
+# Content-Security-Policy (django-csp): everything from this site, nothing inline, no
+# framing. Django's admin and the public pages need nothing more.
+SIMPLE_HISTORY_STYLE = "'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # One exception: django-simple-history's history page has the inline style
+        # attribute style="border-top: 0". Its hash allows that exact value, no other.
+        "style-src-attr": [UNSAFE_HASHES, SIMPLE_HISTORY_STYLE],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Login protection (django-axes): after DJANGO_LOGIN_FAILURE_LIMIT failed logins for one
+# username from one address, that pair is locked out for DJANGO_LOGIN_COOLOFF_MINUTES
+# (each further try restarts the wait). Locking the pair, not the account alone, keeps
+# a stranger from locking a colleague out. Attempts are stored in the database, so
+# every app server sees them; the lockout is logged by axes.handlers.database.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/locked_out.html"
+# The log names the username and address (axes masks them by default): a lockout
+# record that says neither is no help to whoever investigates it.
+AXES_SENSITIVE_PARAMETERS = []
+# Behind DJANGO_TRUSTED_PROXY_COUNT proxies the client's address is read from
+# X-Forwarded-For (agreements.security.client_ip); 0 means clients connect directly.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "agreements.security.client_ip"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {
         "handlers": ["console"],
-        "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING"),
+        "level": env_str("DJANGO_LOG_LEVEL", "WARNING").upper(),
     },
 }

@@ -1,0 +1,237 @@
+"""Settings from the environment: safe refusals, the cache and session switch, and a
+production environment that passes ``manage.py check --deploy`` without a warning.
+
+Each test starts a fresh Python with a chosen environment (settings are read once, at
+import), inheriting nothing of the caller's DJANGO_*, DATABASE_URL or REDIS_URL.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+ENV_EXAMPLE = BASE_DIR / ".env.example"
+
+PRINT_SETTINGS = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
+    "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
+    "SESSION_ENGINE": s.SESSION_ENGINE,
+    "PAGE_CACHE_SECONDS": s.PAGE_CACHE_SECONDS,
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
+    "TRUSTED_PROXY_COUNT": s.TRUSTED_PROXY_COUNT,
+    "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
+    "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
+    "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
+}))
+"""
+
+
+def secret_key():
+    return secrets.token_urlsafe(50)
+
+
+def clean_env(**variables):
+    """The environment of the parent process minus the project's own variables."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DJANGO_", "FOLLOWUP_"))
+        and name not in {"DATABASE_URL", "REDIS_URL"}
+    }
+    env["DJANGO_SETTINGS_MODULE"] = "tracker.settings"
+    env["DATABASE_URL"] = "sqlite:////tmp/tracker-settings-test-unused.sqlite3"
+    env.update(variables)
+    return env
+
+
+def run(args, **variables):
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=BASE_DIR,
+        env=clean_env(**variables),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def settings_with(**variables):
+    completed = run(["-c", PRINT_SETTINGS], **variables)
+    assert completed.returncode == 0, completed.stderr
+    return json.loads(completed.stdout)
+
+
+def production_env():
+    """Every variable of .env.example with its value there, plus a real secret key."""
+    variables = {}
+    for line in ENV_EXAMPLE.read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            variables[name.strip()] = value.strip()
+    variables["DJANGO_SECRET_KEY"] = secret_key()
+    # Settings only: nothing here connects to the database or Redis.
+    variables["DATABASE_URL"] = "sqlite:////tmp/tracker-settings-test-unused.sqlite3"
+    return variables
+
+
+# --- Refusing to start ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {"DJANGO_ALLOWED_HOSTS": "register.example.org"},
+            "DJANGO_SECRET_KEY must be set",
+        ),
+        ({"DJANGO_SECRET_KEY": "x" * 60}, "DJANGO_ALLOWED_HOSTS must be set"),
+        ({}, "DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set"),
+        (
+            {"DJANGO_SECRET_KEY": "  ", "DJANGO_ALLOWED_HOSTS": " , "},
+            "DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS must be set",
+        ),
+    ],
+    ids=["no-secret-key", "no-allowed-hosts", "neither", "blank-values"],
+)
+def test_debug_off_refuses_to_start_without_secret_key_and_hosts(variables, message):
+    completed = run(["manage.py", "check"], DJANGO_DEBUG="0", **variables)
+    assert completed.returncode != 0
+    assert message in completed.stderr
+    assert "ImproperlyConfigured" in completed.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG must be 1 or 0"),
+        ("DJANGO_PAGE_CACHE_SECONDS", "ten", "DJANGO_PAGE_CACHE_SECONDS must be"),
+        ("DJANGO_LOGIN_FAILURE_LIMIT", "5.5", "DJANGO_LOGIN_FAILURE_LIMIT must be"),
+    ],
+)
+def test_a_value_that_makes_no_sense_is_refused_with_its_name(name, value, message):
+    completed = run(["-c", PRINT_SETTINGS], **{name: value})
+    assert completed.returncode != 0
+    assert message in completed.stderr
+
+
+# --- What the environment sets --------------------------------------------------------
+
+
+def test_debug_on_by_default_with_local_hosts_and_plain_cookies():
+    values = settings_with()
+    assert values["DEBUG"] is True
+    assert values["ALLOWED_HOSTS"] == ["localhost", "127.0.0.1", "[::1]", "testserver"]
+    assert values["SESSION_COOKIE_SECURE"] is False
+    assert values["STATICFILES_BACKEND"].endswith(".StaticFilesStorage")
+
+
+def test_debug_off_uses_exactly_the_given_hosts_and_secure_defaults():
+    values = settings_with(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret_key(),
+        DJANGO_ALLOWED_HOSTS="register.example.org, www.register.example.org",
+    )
+    assert values["DEBUG"] is False
+    assert values["ALLOWED_HOSTS"] == [
+        "register.example.org",
+        "www.register.example.org",
+    ]
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["STATICFILES_BACKEND"] == (
+        "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    )
+
+
+def test_without_redis_the_cache_is_per_process_and_sessions_in_the_database():
+    values = settings_with()
+    assert values["CACHE_BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+
+
+def test_redis_url_makes_redis_the_shared_cache_and_session_cache():
+    values = settings_with(REDIS_URL="redis://cache.example.org:6379/3")
+    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_LOCATION"] == "redis://cache.example.org:6379/3"
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_page_cache_login_and_proxy_settings_come_from_the_environment():
+    defaults = settings_with()
+    # DEBUG on (the default): no page cache, so an edited template shows at once.
+    assert defaults["PAGE_CACHE_SECONDS"] == 0
+    production = settings_with(
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY=secret_key(),
+        DJANGO_ALLOWED_HOSTS="x.example",
+    )
+    assert production["PAGE_CACHE_SECONDS"] == 600
+    assert defaults["AXES_FAILURE_LIMIT"] == 5
+    assert defaults["AXES_COOLOFF_MINUTES"] == 30
+    assert defaults["TRUSTED_PROXY_COUNT"] == 0
+    assert defaults["SECURE_PROXY_SSL_HEADER"] is None
+    values = settings_with(
+        DJANGO_PAGE_CACHE_SECONDS="45",
+        DJANGO_LOGIN_FAILURE_LIMIT="3",
+        DJANGO_LOGIN_COOLOFF_MINUTES="90",
+        DJANGO_TRUSTED_PROXY_COUNT="2",
+        DJANGO_SECURE_PROXY_SSL_HEADER="1",
+    )
+    assert values["PAGE_CACHE_SECONDS"] == 45
+    assert values["AXES_FAILURE_LIMIT"] == 3
+    assert values["AXES_COOLOFF_MINUTES"] == 90
+    assert values["TRUSTED_PROXY_COUNT"] == 2
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+# --- Production -----------------------------------------------------------------------
+
+
+def test_check_deploy_reports_no_issue_with_the_production_environment():
+    completed = run(["manage.py", "check", "--deploy"], **production_env())
+    assert completed.returncode == 0, completed.stderr
+    assert "System check identified no issues" in completed.stdout
+    assert "WARNINGS" not in completed.stderr + completed.stdout
+
+
+def test_check_deploy_names_the_https_settings_left_off():
+    # The same check fails when HTTPS is left to the defaults: it would catch a
+    # setting that stopped being applied.
+    variables = production_env()
+    variables["DJANGO_SECURE_SSL_REDIRECT"] = ""
+    variables["DJANGO_SECURE_HSTS_SECONDS"] = ""
+    variables["DJANGO_SECURE_COOKIES"] = "0"
+    completed = run(["manage.py", "check", "--deploy"], **variables)
+    for warning in ("security.W004", "security.W008", "security.W012", "W016"):
+        assert warning in completed.stderr
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    read = set()
+    for path in (
+        BASE_DIR / "tracker" / "settings.py",
+        BASE_DIR / "tracker" / "gunicorn.conf.py",
+    ):
+        source = path.read_text()
+        read |= set(re.findall(r'env_(?:str|bool|int|list)\(\s*"([A-Z_]+)"', source))
+        read |= set(re.findall(r'os\.environ\.get\(\s*"([A-Z_]+)"', source))
+    read.add("DATABASE_URL")  # read by dj-database-url
+    read.discard("DJANGO_SETTINGS_MODULE")
+    documented = set(re.findall(r"^([A-Z_]+)=", ENV_EXAMPLE.read_text(), re.M))
+    assert len(read) > 25  # the patterns above still find the settings' variables
+    assert read - documented == set()
