@@ -569,7 +569,7 @@ def test_a_trigger_lost_in_a_migration_is_put_back(register):
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="a server database's connection"
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_generation_read_reconnects_when_the_connection_was_lost():
     """The read stands in for CONN_HEALTH_CHECKS' "SELECT 1", so it must recover."""
     connection.ensure_connection()
