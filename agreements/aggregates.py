@@ -8,12 +8,17 @@ computes them again. Pages themselves are never cached here (``agreements.cache`
 does that for anonymous visitors, and can be switched off).
 """
 
+import logging
+
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Max, Subquery, Value
 
 from .cache import generation
 from .models import Document
+
+logger = logging.getLogger(__name__)
+_MISSING = object()
 
 #: How long a cached aggregate may live when it is keyed on the last change of a
 #: published document (deletions do not move it): without the register generation.
@@ -59,9 +64,19 @@ def cached_aggregate(request, key, compute):
     day for what is overdue).
     """
     stamp, timeout = register_stamp(request)
-    return cache.get_or_set(
-        f"agreements:{key}:{stamp}", compute, timeout=timeout or GENERATION_TIMEOUT
-    )
+    key = f"agreements:{key}:{stamp}"
+    try:
+        value = cache.get(key, _MISSING)
+    except Exception:  # the shared cache (Redis) is down: compute, as uncached
+        logger.warning("cache unavailable: %s computed without it", key, exc_info=True)
+        return compute()
+    if value is _MISSING:
+        value = compute()
+        try:
+            cache.set(key, value, timeout=timeout or GENERATION_TIMEOUT)
+        except Exception:
+            logger.warning("cache unavailable: %s not stored", key, exc_info=True)
+    return value
 
 
 def _last_changed():

@@ -297,7 +297,11 @@ class PublicPageCacheMiddleware:
         cache = caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
         key = page_key(request, current)
 
-        entry = cache.get(key)
+        try:
+            entry = cache.get(key)
+        except Exception:  # the shared cache (Redis) is down: serve uncached
+            logger.warning("page cache unavailable", exc_info=True)
+            return self.get_response(request)
         if entry is not None:
             content, headers = entry
             response = HttpResponse(content, headers=headers)
@@ -311,7 +315,11 @@ class PublicPageCacheMiddleware:
         # HEAD with less).
         if request.method == "GET" and _storable(response):
             set_response_etag(response)
-            cache.set(key, (response.content, dict(response.items())), seconds)
+            try:
+                cache.set(key, (response.content, dict(response.items())), seconds)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+                return response
             response["X-Cache"] = "miss"
             return get_conditional_response(
                 request, etag=response.get("ETag"), response=response

@@ -580,3 +580,24 @@ def test_the_generation_read_reconnects_when_the_connection_was_lost():
 
     assert generation() == before
     assert connection.is_usable()
+
+
+def test_pages_are_served_uncached_while_the_shared_cache_is_down(
+    client, register, settings, caplog
+):
+    # Redis on a port where nothing listens: every cache call fails at once.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+
+    for url in ("/", "/agreements/", register.get_absolute_url(), "/follow-up/"):
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK, url
+        assert "X-Cache" not in response
+    assert "page cache unavailable" in caplog.text
+    ready = client.get("/readyz")
+    assert ready.status_code == HTTPStatus.SERVICE_UNAVAILABLE
+    assert ready.json()["failed"] == ["cache"]
