@@ -998,20 +998,8 @@ def _country_timeline(country, documents):
     events = Event.objects.published().filter(
         Q(country=country) | Q(pk__in=with_documents.values("pk"))
     )
-    per_year = dict(
-        documents.order_by()
-        .annotate(year=ExtractYear("signed_on"))
-        .values_list("year")
-        .annotate(n=Count("pk"))
-        .values_list("year", "n")
-    )
-    event_years = dict(
-        events.order_by()
-        .annotate(year=ExtractYear("date"))
-        .values_list("year")
-        .annotate(n=Count("pk"))
-        .values_list("year", "n")
-    )
+    per_year = _count_by_year(documents, "signed_on")
+    event_years = _count_by_year(events, "date")
     # two queries merged rather than one with "OR EXISTS": PostgreSQL would build
     # the set of every event with such documents before taking 30
     recent = sorted(
@@ -1071,3 +1059,14 @@ def _timeline(country, per_year, event_years, events):
             }
         )
     return rows
+
+
+def _count_by_year(queryset, date_field):
+    """{year: number of rows} of ``queryset`` by the year of ``date_field``."""
+    return dict(
+        queryset.order_by()
+        .annotate(year=ExtractYear(date_field))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
