@@ -48,6 +48,7 @@ from .aggregates import (
     remember_last_changed,
 )
 from .aggregates import last_changed as last_changed  # the footer and the sitemap
+from .db import CompiledOnce, planned_once
 from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
 from .labels import choice_label, choices_of, esc, labels_of, short_date
 from .models import (
@@ -62,6 +63,7 @@ from .models import (
     EventCitation,
     Party,
     Relation,
+    Topic,
 )
 from .templatetags.register_tags import status_tag
 
@@ -544,6 +546,13 @@ class DocumentDetailView(DetailView):
     template_name = "agreements/document_detail.html"
     context_object_name = "document"
 
+    def get(self, request, *args, **kwargs):
+        # every query of this page looks rows up by the document's slug or id: each
+        # is planned once per connection (the template's follow-up tag queries too,
+        # hence the rendering here)
+        with planned_once():
+            return super().get(request, *args, **kwargs).render()
+
     def get_queryset(self):
         return (
             Document.objects.published()
@@ -564,12 +573,10 @@ class DocumentDetailView(DetailView):
             parties=document_parties(document),
             titles=[
                 {**title, "language_label": choice_label("language", title["language"])}
-                for title in DocumentTitle.objects.filter(document=document)
-                .order_by("language", "title")
-                .values("language", "title", "is_official", "source__url")
+                for title in TITLE_ROWS(document.pk)
             ],
-            topics=list(document.topics.order_by("name").values("slug", "name")),
-            citations=citation_rows(DocumentCitation.objects.filter(document=document)),
+            topics=TOPIC_ROWS(document.pk),
+            citations=[citation_row(row) for row in CITATION_ROWS(document.pk)],
             relations=document_relations(document),
             breadcrumbs=crumbs(
                 (_("Agreements"), reverse("agreements:document-list")),
@@ -585,21 +592,48 @@ class DocumentDetailView(DetailView):
         return context
 
 
+#: The columns of a citation row (``citation_row``), of a document or an event.
+CITATION_FIELDS = (
+    "confidence",
+    "claim",
+    "note",
+    "source__url",
+    "source__publisher",
+    "source__title",
+    "source__published_on",
+)
+
+
 def citation_rows(citations):
     """``citations`` (of a document or an event) as rows for
     ``includes/citations.html``, in the order recorded."""
     return [
-        citation_row(row)
-        for row in citations.order_by("id").values(
-            "confidence",
-            "claim",
-            "note",
-            "source__url",
-            "source__publisher",
-            "source__title",
-            "source__published_on",
-        )
+        citation_row(row) for row in citations.order_by("id").values(*CITATION_FIELDS)
     ]
+
+
+# The document page's rows, each looked up by the document's id (see agreements.db).
+TITLE_ROWS = CompiledOnce(
+    lambda document_id: (
+        DocumentTitle.objects.filter(document_id=document_id)
+        .order_by("language", "title")
+        .values("language", "title", "is_official", "source__url")
+    )
+)
+TOPIC_ROWS = CompiledOnce(
+    lambda document_id: (
+        Topic.objects.filter(documents__id=document_id)
+        .order_by("name")
+        .values("slug", "name")
+    )
+)
+CITATION_ROWS = CompiledOnce(
+    lambda document_id: (
+        DocumentCitation.objects.filter(document_id=document_id)
+        .order_by("id")
+        .values(*CITATION_FIELDS)
+    )
+)
 
 
 def citation_row(row, prefix=""):
@@ -620,14 +654,9 @@ def citation_row(row, prefix=""):
     }
 
 
-def document_parties(document):
-    """The parties of ``document`` in order, each with its body's name on the day it
-    signed (``name``, and ``current_name``), its country, its signatory and the
-    sources of the signature (``citations``). One query: the parties joined with
-    their bodies' former names and their sources (a few rows a party)."""
-    parties, names, citations = {}, defaultdict(dict), defaultdict(dict)
-    for row in (
-        Party.objects.filter(document=document)
+PARTY_ROWS = CompiledOnce(
+    lambda document_id: (
+        Party.objects.filter(document_id=document_id)
         .order_by("order", "id")
         .values(
             "pk",
@@ -650,7 +679,17 @@ def document_parties(document):
             "citations__source__title",
             "citations__source__published_on",
         )
-    ):
+    )
+)
+
+
+def document_parties(document):
+    """The parties of ``document`` in order, each with its body's name on the day it
+    signed (``name``, and ``current_name``), its country, its signatory and the
+    sources of the signature (``citations``). One query: the parties joined with
+    their bodies' former names and their sources (a few rows a party)."""
+    parties, names, citations = {}, defaultdict(dict), defaultdict(dict)
+    for row in PARTY_ROWS(document.pk):
         pk = row["pk"]
         if pk not in parties:
             parties[pk] = {
@@ -689,15 +728,11 @@ def document_parties(document):
     return list(parties.values())
 
 
-def document_relations(document):
-    """Relations of ``document`` both ways, with published documents only: the
-    words ("implements", "implemented by"), the other document and the relation's
-    confidence and note. One query."""
-    relations = []
-    for row in (
+RELATION_ROWS = CompiledOnce(
+    lambda document_id: (
         Relation.objects.filter(
-            Q(from_document=document, to_document__is_published=True)
-            | Q(to_document=document, from_document__is_published=True)
+            Q(from_document_id=document_id, to_document__is_published=True)
+            | Q(to_document_id=document_id, from_document__is_published=True)
         )
         .order_by()
         .values(
@@ -712,7 +747,16 @@ def document_relations(document):
             "to_document__slug",
             "to_document__signed_on",
         )
-    ):
+    )
+)
+
+
+def document_relations(document):
+    """Relations of ``document`` both ways, with published documents only: the
+    words ("implements", "implemented by"), the other document and the relation's
+    confidence and note. One query."""
+    relations = []
+    for row in RELATION_ROWS(document.pk):
         outgoing = row["from_document_id"] == document.pk
         end = "to_document" if outgoing else "from_document"
         label = (

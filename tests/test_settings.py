@@ -36,6 +36,7 @@ print(json.dumps({
     "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
+    "DATABASE_OPTIONS": s.DATABASES["default"].get("OPTIONS", {}),
 }))
 """
 
@@ -197,6 +198,34 @@ def test_page_cache_login_and_proxy_settings_come_from_the_environment():
     assert values["AXES_COOLOFF_MINUTES"] == 90
     assert values["TRUSTED_PROXY_COUNT"] == 2
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+
+
+PG_URL = "postgres://tracker@db.example:5432/tracker"
+
+
+@pytest.mark.parametrize(
+    ("variables", "options"),
+    [
+        ({}, {"server_side_binding": True}),
+        ({"DJANGO_DB_PREPARED_STATEMENTS": "0"}, {}),
+    ],
+    ids=["default", "off"],
+)
+def test_postgresql_binds_parameters_on_the_server_unless_turned_off(variables, options):
+    # settings only: nothing connects to db.example
+    assert settings_with(DATABASE_URL=PG_URL, **variables)["DATABASE_OPTIONS"] == options
+
+
+def test_sqlite_gets_no_postgresql_options():
+    assert settings_with(DJANGO_DB_PREPARED_STATEMENTS="1")["DATABASE_OPTIONS"] == {}
+
+
+def test_a_prepared_statements_value_that_makes_no_sense_is_refused():
+    completed = run(
+        ["-c", PRINT_SETTINGS], DATABASE_URL=PG_URL, DJANGO_DB_PREPARED_STATEMENTS="5"
+    )
+    assert completed.returncode != 0
+    assert "DJANGO_DB_PREPARED_STATEMENTS must be 1 or 0" in completed.stderr
 
 
 # --- Production -----------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
+from ..db import CompiledOnce
 from ..followup import COUNTED_STATUSES
 from ..labels import (
     choice_label,
@@ -18,7 +19,8 @@ from ..labels import (
     long_date,
     month_names,
 )
-from ..models import Action, DatePrecision
+from ..models import Action, DatePrecision, ProgressUpdate
+from ..models.followup import action_flags
 from .register_tags import day
 
 register = template.Library()
@@ -145,6 +147,56 @@ def stale_rows(documents):
     return mark_safe("\n".join(lines))
 
 
+# A document's actions and updates, looked up by its id (see agreements.db); the
+# flags that depend on the day are worked out in Python (action_flags), so that the
+# query stays the same from one day to the next.
+ACTION_ROWS = CompiledOnce(
+    lambda document_id: (
+        Action.objects.filter(document_id=document_id)
+        .order_by(
+            F("due_on").asc(nulls_last=True),
+            "title",
+            "id",
+            "responsible_bodies__name",
+            "responsible_bodies__id",
+        )
+        .values(
+            "pk",
+            "slug",
+            "title",
+            "clause",
+            "due_on",
+            "status",
+            "completed_on",
+            "responsible_bodies__name",
+            "responsible_bodies__short_name",
+            "responsible_bodies__slug",
+        )
+    )
+)
+UPDATE_ROWS = CompiledOnce(
+    lambda document_id: (
+        ProgressUpdate.objects.filter(document_id=document_id)
+        .order_by("-happened_on", "-created_at", "-id")
+        .values(
+            "pk",
+            "happened_on",
+            "date_precision",
+            "title",
+            "text",
+            "status_before",
+            "status_after",
+            "confidence",
+            "action__slug",
+            "action__title",
+            "source__url",
+            "source__publisher",
+            "source__title",
+        )
+    )
+)
+
+
 @register.inclusion_tag("includes/followup_document.html")
 def followup_for_document(document):
     """A published document's actions and its timeline of updates, newest first.
@@ -162,61 +214,25 @@ def followup_for_document(document):
     # one query: the actions joined with their responsible bodies (a row a body)
     body_prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
     actions = {}
-    for row in (
-        Action.objects.filter(document=document)
-        .with_flags(day)
-        .order_by(
-            F("due_on").asc(nulls_last=True),
-            "title",
-            "id",
-            "responsible_bodies__name",
-            "responsible_bodies__id",
-        )
-        .values(
-            "pk",
-            "slug",
-            "title",
-            "clause",
-            "due_on",
-            "status",
-            "completed_on",
-            "is_overdue",
-            "is_due_soon",
-            "responsible_bodies__name",
-            "responsible_bodies__short_name",
-            "responsible_bodies__slug",
-        )
-    ):
+    for row in ACTION_ROWS(document.pk):
         name = row.pop("responsible_bodies__name")
         short_name = row.pop("responsible_bodies__short_name")
         slug = row.pop("responsible_bodies__slug")
-        action = actions.setdefault(row["pk"], {**row, "bodies": []})
+        action = actions.get(row["pk"])
+        if action is None:
+            action = actions[row["pk"]] = {**row, "bodies": []}
+            action["is_overdue"], action["is_due_soon"] = action_flags(
+                row["status"], row["due_on"], day
+            )
+            if row["due_on"]:
+                action["days_overdue"] = (day - row["due_on"]).days
+                action["days_left"] = (row["due_on"] - day).days
         if slug is not None:
             # as Body.__str__
             label = f"{name} ({short_name})" if short_name else name
             action["bodies"].append((label, f"{body_prefix}{slug}/"))
     actions = list(actions.values())
-    for action in actions:
-        if action["due_on"]:
-            action["days_overdue"] = (day - action["due_on"]).days
-            action["days_left"] = (action["due_on"] - day).days
-    updates = list(
-        document.updates.order_by("-happened_on", "-created_at", "-id").values(
-            "pk",
-            "happened_on",
-            "date_precision",
-            "title",
-            "text",
-            "status_before",
-            "status_after",
-            "confidence",
-            "action__slug",
-            "action__title",
-            "source__url",
-            "source__publisher",
-            "source__title",
-        )
-    )
+    updates = UPDATE_ROWS(document.pk)
     counted = [a for a in actions if a["status"] in COUNTED_STATUSES]
     done = sum(1 for a in counted if a["status"] == Action.Status.DONE)
     return {
