@@ -45,6 +45,7 @@ from . import search
 from .aggregates import (
     cached_aggregate,
     last_changed_column,
+    register_stamp,
     remember_last_changed,
 )
 from .aggregates import last_changed as last_changed  # the footer and the sitemap
@@ -214,51 +215,91 @@ def list_url(**params):
     return f"{reverse('agreements:document-list')}?{urlencode(params, doseq=True)}"
 
 
+#: Bodies' names, countries and former names for the documents tables, kept by the
+#: process while the register stays the same (``body_labels``).
+_body_labels = {"stamp": None, "bodies": {}}
+#: More bodies than this and the process starts its collection afresh.
+BODY_LABELS_MAX = 20_000
+
+
+def body_labels(request, body_ids):
+    """``{id: {"name", "country", "former"}}`` for the bodies ``body_ids`` (at least).
+
+    Every documents table shows its parties' bodies, and joining the page's parties
+    to the bodies, their countries and former names made PostgreSQL hash the whole
+    body table on each request (2 ms at 3,600 bodies). A body changes far less
+    often than pages are read: each process keeps the bodies it has shown while
+    the register generation stays the same (any change to any body moves it), and
+    reads only those it has not seen. Without the generation (a database without
+    its triggers) it reads them every time.
+    """
+    stamp, timeout = register_stamp(request)
+    if timeout is not None:  # not the generation: a renamed body would go unseen
+        return _read_body_labels(body_ids)
+    kept = _body_labels
+    if kept["stamp"] != stamp or len(kept["bodies"]) > BODY_LABELS_MAX:
+        kept["stamp"], kept["bodies"] = stamp, {}
+    bodies = kept["bodies"]
+    missing = [pk for pk in body_ids if pk not in bodies]
+    if missing:
+        bodies.update(_read_body_labels(missing))
+    return bodies
+
+
+def forget_body_labels():
+    """Empty the process's bodies (tests: their databases reuse generations)."""
+    _body_labels["stamp"], _body_labels["bodies"] = None, {}
+
+
+def _read_body_labels(body_ids):
+    bodies = {}
+    for pk, name, country, *former in Body.objects.filter(pk__in=body_ids).values_list(
+        "pk",
+        "name",
+        "country__name",
+        "former_names__name",
+        "former_names__valid_from",
+        "former_names__valid_until",
+    ):
+        body = bodies.setdefault(pk, {"name": name, "country": country, "former": []})
+        if former[0] is not None:
+            body["former"].append(
+                BodyName(name=former[0], valid_from=former[1], valid_until=former[2])
+            )
+    for body in bodies.values():
+        # the latest first, as Body.name_on() looks for the name that covers a day
+        body["former"].sort(
+            key=lambda f: (-f.valid_until.toordinal() if f.valid_until else 1, f.name)
+        )
+    return bodies
+
+
 #: What a row of a documents table shows of the document itself.
 ROW_FIELDS = ("pk", "title", "slug", "kind", "signed_on", "legal_status")
 
 
-def rows_of(documents):
+def rows_of(documents, request=None):
     """A page of documents (``.values(*ROW_FIELDS)`` rows) ready for a table.
 
     Each row gains its ``url``, its labels and dates in words, and its ``parties``
     (each body's name on the day it signed, and its country). Two queries whatever
-    the page: the page itself, and its parties with their bodies, countries and
-    former names. Plain rows rather than prefetched model instances, and words
-    worked out here rather than in template filters: at 25 rows, that work costs
-    more than the queries do.
+    the page: the page itself, and its parties; the parties' bodies, countries and
+    former names come from ``body_labels`` (a third query for the bodies it has not
+    seen). Plain rows rather than prefetched model instances, and words worked out
+    here rather than in template filters: at 25 rows, that work costs more than the
+    queries do.
     """
     rows = list(documents)
     if not rows:
         return rows
-    parties = {}
-    for document_id, party_id, name, country, *former in (
+    parties = defaultdict(list)
+    for document_id, body_id in (
         Party.objects.filter(document_id__in=[row["pk"] for row in rows])
-        .order_by(
-            "document_id",
-            "order",
-            "id",
-            "-body__former_names__valid_until",
-            "body__former_names__name",
-        )
-        .values_list(
-            "document_id",
-            "id",
-            "body__name",
-            "body__country__name",
-            "body__former_names__name",
-            "body__former_names__valid_from",
-            "body__former_names__valid_until",
-        )
+        .order_by("document_id", "order", "id")
+        .values_list("document_id", "body_id")
     ):
-        found = parties.setdefault(document_id, {})
-        party = found.setdefault(
-            party_id, {"name": name, "country": country, "former": []}
-        )
-        if former[0] is not None:
-            party["former"].append(
-                BodyName(name=former[0], valid_from=former[1], valid_until=former[2])
-            )
+        parties[document_id].append(body_id)
+    bodies = body_labels(request, {i for ids in parties.values() for i in ids})
     # "/agreements/<slug>/": one reverse() for the page, not one a row
     prefix = reverse("agreements:document-detail", kwargs={"slug": "-"})[:-2]
     kinds = labels_of("kind", capitalised=True)
@@ -276,12 +317,12 @@ def rows_of(documents):
                 {
                     # as Body.name_on(): the former name that covers the day
                     "name": next(
-                        (f.name for f in party["former"] if f.covers(signed_on)),
-                        party["name"],
+                        (f.name for f in body["former"] if f.covers(signed_on)),
+                        body["name"],
                     ),
-                    "country": party["country"],
+                    "country": body["country"],
                 }
-                for party in parties.get(row["pk"], {}).values()
+                for body in (bodies[i] for i in parties.get(row["pk"], ()))
             ],
         )
     return rows
@@ -421,7 +462,7 @@ class DocumentListView(FilterView):
                 for row in Document.objects.filter(pk__in=ids).values(*ROW_FIELDS)
             }
             rows = [by_id[pk] for pk in ids]
-        page.object_list = rows_of(rows)
+        page.object_list = rows_of(rows, self.request)
         return paginator, page, page.object_list, page.has_other_pages()
 
     def _count_key(self):
@@ -534,7 +575,18 @@ def _sort_columns(ordering):
     return columns
 
 
-class DocumentDetailView(DetailView):
+class PlannedOnceMixin:
+    """For a page whose every query looks rows up by a key (a slug, an id, the ids
+    of a page of rows), whatever the key selects about as many rows the same way:
+    each query is planned once per connection (``agreements.db.planned_once``),
+    the template's too, hence the rendering here."""
+
+    def get(self, request, *args, **kwargs):
+        with planned_once():
+            return super().get(request, *args, **kwargs).render()
+
+
+class DocumentDetailView(PlannedOnceMixin, DetailView):
     """One document, with every fact's source and how sure it is.
 
     The related lists come as plain rows, one query each, ordered by their own
@@ -545,13 +597,6 @@ class DocumentDetailView(DetailView):
 
     template_name = "agreements/document_detail.html"
     context_object_name = "document"
-
-    def get(self, request, *args, **kwargs):
-        # every query of this page looks rows up by the document's slug or id: each
-        # is planned once per connection (the template's follow-up tag queries too,
-        # hence the rendering here)
-        with planned_once():
-            return super().get(request, *args, **kwargs).render()
 
     def get_queryset(self):
         return (
@@ -848,6 +893,13 @@ class BodyDetailView(DetailView):
     template_name = "agreements/body_detail.html"
     context_object_name = "body"
 
+    def get_object(self, queryset=None):
+        # the body, its names and (below) its children, by its slug or id: planned
+        # once (agreements.db); not its documents, whose best plan depends on how
+        # many the body signed
+        with planned_once():
+            return super().get_object(queryset)
+
     def get_queryset(self):
         return Body.objects.select_related("country", "parent").prefetch_related(
             Prefetch(
@@ -860,12 +912,13 @@ class BodyDetailView(DetailView):
         context = super().get_context_data(**kwargs)
         body = self.object
         prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
-        context["children"] = [
-            {"name": name, "url": f"{prefix}{slug}/"}
-            for name, slug in body.children.order_by("name", "id").values_list(
-                "name", "slug"
-            )
-        ]
+        with planned_once():
+            context["children"] = [
+                {"name": name, "url": f"{prefix}{slug}/"}
+                for name, slug in body.children.order_by("name", "id").values_list(
+                    "name", "slug"
+                )
+            ]
         total = cached_aggregate(
             self.request,
             f"body-documents:{body.pk}",
@@ -880,7 +933,7 @@ class BodyDetailView(DetailView):
         context.update(
             paginator=paginator,
             page_obj=page,
-            documents=rows_of(page.object_list),
+            documents=rows_of(page.object_list, self.request),
             page_links=page_links(paginator, page),
             list_url=list_url(body=self.object.slug),
             breadcrumbs=crumbs(
@@ -919,8 +972,11 @@ class EventListView(ListView):
         return context
 
 
-class EventDetailView(DetailView):
-    """An event, its documents, and how many the sources say are still missing."""
+class EventDetailView(PlannedOnceMixin, DetailView):
+    """An event, its documents, and how many the sources say are still missing.
+
+    Planned once: an event's documents are a few dozen at most, found by its id.
+    """
 
     template_name = "agreements/event_detail.html"
     context_object_name = "event"
@@ -957,7 +1013,7 @@ class EventDetailView(DetailView):
         context.update(
             paginator=paginator,
             page_obj=page,
-            documents=rows_of(page.object_list),
+            documents=rows_of(page.object_list, self.request),
             page_links=page_links(paginator, page),
             reconciliation=event.reconciliation(event.documents_recorded),
             inferred=list(
@@ -1002,7 +1058,8 @@ class CountryDetailView(DetailView):
         recent_documents = rows_of(
             documents.order_by("-signed_on", "title").values(*ROW_FIELDS)[
                 :COUNTRY_RECENT
-            ]
+            ],
+            self.request,
         )
         context.update(
             timeline=_timeline(country, per_year, event_years, recent_events),

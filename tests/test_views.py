@@ -206,6 +206,53 @@ def test_home_queries_stay_constant(client, django_assert_max_num_queries, n):
 # --- Document list --------------------------------------------------------------------
 
 
+def test_list_shows_a_renamed_body_under_its_new_name_at_once(client):
+    # the process keeps the bodies it has shown (views.body_labels) only while the
+    # register stays the same
+    document = bilateral_document(signed_on=datetime.date(2023, 4, 10))
+    body = document.parties.first().body
+    url = reverse("agreements:document-list")
+    assert body.name in client.get(url).content.decode()
+    body.name = "Ministry of Renamed Affairs"
+    body.save()
+    assert "Ministry of Renamed Affairs" in client.get(url).content.decode()
+    BodyNameFactory(
+        body=body,
+        name="Ministry of Earlier Affairs",
+        valid_from=datetime.date(2020, 1, 1),
+        valid_until=datetime.date(2023, 12, 31),
+    )
+    content = client.get(url).content.decode()
+    assert "Ministry of Earlier Affairs" in content
+    assert "Ministry of Renamed Affairs" not in content
+
+
+def test_without_the_generation_bodies_are_read_on_each_request(client, monkeypatch):
+    document = bilateral_document()
+    body = document.parties.first().body
+    # as on a database without the generation's triggers: a time-limited stamp
+    monkeypatch.setattr(views, "register_stamp", lambda request: ("tnone", 300))
+    url = reverse("agreements:document-list")
+    assert body.name in client.get(url).content.decode()
+    Body.objects.filter(pk=body.pk).update(name="Quietly Renamed Ministry")
+    assert "Quietly Renamed Ministry" in client.get(url).content.decode()
+
+
+def test_body_labels_give_former_names_latest_first():
+    body = BodyFactory(name="Now")
+    for name, until in (("Oldest", 2000), ("Latest", 2020), ("Middle", 2010)):
+        BodyNameFactory(
+            body=body,
+            name=name,
+            valid_from=datetime.date(until - 5, 1, 1),
+            valid_until=datetime.date(until, 12, 31),
+        )
+    labels = views.body_labels(None, [body.pk])[body.pk]
+    assert labels["name"] == "Now"
+    assert labels["country"] == body.country.name
+    assert [former.name for former in labels["former"]] == ["Latest", "Middle", "Oldest"]
+
+
 def test_list_shows_published_documents_with_parties_and_status_tag(client):
     document = bilateral_document(title="Agreement on air services", in_force=True)
     bilateral_document(title="Draft agreement", is_published=False)
@@ -712,7 +759,9 @@ def test_body_page_queries_stay_constant(client, django_assert_max_num_queries, 
     BodyNameFactory(body=body)
     for document in many_documents(n):
         PartyFactory(document=document, body=body, order=3)
-    with django_assert_max_num_queries(8):
+    # cold: the body, its names, its children, the generation, its document count,
+    # the page, its parties and their bodies (body_labels), the last change
+    with django_assert_max_num_queries(9):
         assert client.get(body.get_absolute_url()).status_code == HTTPStatus.OK
     # warm: the generation, the body, its children and names, the page, parties
     with django_assert_max_num_queries(6):
@@ -802,8 +851,12 @@ def test_event_page_queries_stay_constant(client, django_assert_max_num_queries,
     EventCitationFactory(event=event)
     many_documents(n, event=event, event_confidence="inferred")
     # the event (its recorded count, the register's last change), its sources,
-    # the page of documents and their parties, the inferred ones
-    with django_assert_max_num_queries(5):
+    # the page of documents, their parties, the generation and the parties' bodies
+    # (body_labels), the inferred ones
+    with django_assert_max_num_queries(7):
+        assert client.get(event.get_absolute_url()).status_code == HTTPStatus.OK
+    # warm: the bodies are known
+    with django_assert_max_num_queries(6):
         assert client.get(event.get_absolute_url()).status_code == HTTPStatus.OK
 
 
@@ -880,8 +933,9 @@ def test_country_page_queries_stay_constant(client, django_assert_max_num_querie
         event = EventFactory(date=datetime.date(1990 + year, 5, 1))
         bilateral_document(event=event, signed_on=datetime.date(1990 + year, 5, 1))
     # cold: the country, the register generation, the timeline (years and recent
-    # events, cached), the recent documents and their parties, the last change
-    with django_assert_max_num_queries(9):
+    # events, cached), the recent documents, their parties and the parties' bodies,
+    # the last change
+    with django_assert_max_num_queries(10):
         assert client.get("/countries/az/").status_code == HTTPStatus.OK
     with django_assert_max_num_queries(4):
         assert client.get("/countries/az/").status_code == HTTPStatus.OK
