@@ -5,18 +5,22 @@
 PostgreSQL plans every query it is sent. For the document page, whose eight queries
 each fetch one document's rows by its id or slug, planning (the joins of parties,
 bodies, former names and sources) took about three times as long as running them:
-about 4 ms of the page's 20 ms here. A prepared statement is planned once per
-connection and then run with a plan made for any value, which is the right plan when
-every value selects a handful of rows through the same index.
+about 4 ms of the page's 20 ms here. A prepared statement is kept by the connection;
+after five runs planned for their own values, PostgreSQL switches to one plan made
+for any value, planned no more, if that plan costs no more than theirs did. That is
+the right plan when every value selects a handful of rows through the same index.
 
 It is the wrong plan for the lists: "documents with Kazakhstan as a party" has 58,000
 rows, "with Tuvalu" three, and a plan made for any country took 230 ms instead of
-0.7 ms. So nothing is prepared by default (Django's own default), and a view whose
-queries are all key lookups opts in with ``planned_once``.
+0.7 ms. So nothing is prepared by default (Django's own default: client-side binding,
+no prepared statements), and a view whose queries are all key lookups opts in with
+``planned_once``: within it, and only there, the connection binds parameters on the
+server (which prepared statements need, and which caps a query at 65,535 parameters:
+a key lookup has a handful) and prepares each query.
 
-Needs ``OPTIONS["server_side_binding"]`` (``tracker.settings``, on unless
-``DJANGO_DB_PREPARED_STATEMENTS=0``); without it, and on SQLite, ``planned_once`` does
-nothing.
+On when ``settings.PREPARED_STATEMENTS`` (``DJANGO_DB_PREPARED_STATEMENTS``, default
+on); ``planned_once`` does nothing with it off (a pooler that cannot keep prepared
+statements) or on SQLite.
 
 **Compiled once.** Turning a queryset into SQL is work for Python too: about 0.3 to
 0.8 ms a query here, 4 ms for the document page's eight, as much as PostgreSQL's own
@@ -28,37 +32,40 @@ key. This is SQLAlchemy's compiled cache, for the few queries on the hottest pag
 import weakref
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 
 
-def prepares_statements(using="default"):
+def prepares_statements(using=DEFAULT_DB_ALIAS):
     """Whether ``planned_once`` prepares anything on this database."""
-    connection = connections[using]
-    return connection.vendor == "postgresql" and bool(
-        connection.settings_dict.get("OPTIONS", {}).get("server_side_binding")
+    return connections[using].vendor == "postgresql" and getattr(
+        settings, "PREPARED_STATEMENTS", True
     )
 
 
 @contextmanager
-def planned_once(using="default"):
-    """Within: every query the connection runs is a prepared statement, kept by the
-    connection (psycopg keeps the 100 most recent) for the next request."""
+def planned_once(using=DEFAULT_DB_ALIAS):
+    """Within: each query the connection runs is bound on the server and kept as a
+    prepared statement (psycopg keeps the connection's 100 most recent), for this
+    request and the next ones on the same connection."""
     if not prepares_statements(using):
         yield
         return
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
     connection = connections[using]
     connection.ensure_connection()
     raw = connection.connection
-    previous = raw.prepare_threshold
-    # psycopg prepares a query the first time it runs, with no extra round trip; the
-    # server switches to the generic plan once it has seen it cost no more.
-    raw.prepare_threshold = 0
+    previous = raw.cursor_factory, raw.prepare_threshold
+    # the cursors made within bind on the server; psycopg prepares each query the
+    # first time it runs (a round trip more, once per connection)
+    raw.cursor_factory, raw.prepare_threshold = ServerBindingCursor, 0
     try:
         yield
     finally:
         # the connection may have been closed and replaced meanwhile (an error)
         if connection.connection is raw:
-            raw.prepare_threshold = previous
+            raw.cursor_factory, raw.prepare_threshold = previous
 
 
 class CompiledOnce:
@@ -66,9 +73,11 @@ class CompiledOnce:
 
     ``build(key)`` returns the queryset; ``CompiledOnce(build)(key)`` returns its rows
     (dicts, as ``values()`` gives them) through the SQL compiled the first time, with
-    this key in place of the first one. The first call compiles ``build`` for two keys
-    and checks that only the key's own parameters differ: a ``build`` whose SQL
-    depends on the key any other way is refused (``ValueError``), not run wrongly.
+    this key in place of the first one. ``build`` must use the key as a plain lookup
+    value and nothing else: the first call on a connection compiles it for two keys
+    and refuses it (``ValueError``) if anything but the key's own parameters differs,
+    which catches the usual mistakes (a value worked out from the key, a list as
+    long as the key), though not a ``build`` that branches on the key's value.
     """
 
     def __init__(self, build):

@@ -217,7 +217,7 @@ def list_url(**params):
 
 #: Bodies' names, countries and former names for the documents tables, kept by the
 #: process while the register stays the same (``body_labels``).
-_body_labels = {"stamp": None, "bodies": {}}
+_body_labels = {"kept": (None, {})}
 #: More bodies than this and the process starts its collection afresh.
 BODY_LABELS_MAX = 20_000
 
@@ -236,10 +236,11 @@ def body_labels(request, body_ids):
     stamp, timeout = register_stamp(request)
     if timeout is not None:  # not the generation: a renamed body would go unseen
         return _read_body_labels(body_ids)
-    kept = _body_labels
-    if kept["stamp"] != stamp or len(kept["bodies"]) > BODY_LABELS_MAX:
-        kept["stamp"], kept["bodies"] = stamp, {}
-    bodies = kept["bodies"]
+    kept_stamp, bodies = _body_labels["kept"]
+    if kept_stamp != stamp or len(bodies) > BODY_LABELS_MAX:
+        # one assignment: another thread sees the old pair or the new one
+        bodies = {}
+        _body_labels["kept"] = (stamp, bodies)
     missing = [pk for pk in body_ids if pk not in bodies]
     if missing:
         bodies.update(_read_body_labels(missing))
@@ -248,7 +249,7 @@ def body_labels(request, body_ids):
 
 def forget_body_labels():
     """Empty the process's bodies (tests: their databases reuse generations)."""
-    _body_labels["stamp"], _body_labels["bodies"] = None, {}
+    _body_labels["kept"] = (None, {})
 
 
 def _read_body_labels(body_ids):
@@ -322,7 +323,8 @@ def rows_of(documents, request=None):
                     ),
                     "country": body["country"],
                 }
-                for body in (bodies[i] for i in parties.get(row["pk"], ()))
+                # a body deleted since the parties were read is left out
+                for body in filter(None, map(bodies.get, parties.get(row["pk"], ())))
             ],
         )
     return rows
@@ -578,7 +580,7 @@ def _sort_columns(ordering):
 class PlannedOnceMixin:
     """For a page whose every query looks rows up by a key (a slug, an id, the ids
     of a page of rows), whatever the key selects about as many rows the same way:
-    each query is planned once per connection (``agreements.db.planned_once``),
+    each query is a prepared statement (``agreements.db.planned_once``),
     the template's too, hence the rendering here."""
 
     def get(self, request, *args, **kwargs):
@@ -975,7 +977,9 @@ class EventListView(ListView):
 class EventDetailView(PlannedOnceMixin, DetailView):
     """An event, its documents, and how many the sources say are still missing.
 
-    Planned once: an event's documents are a few dozen at most, found by its id.
+    Planned once: an event's documents, found by its id, are a few dozen at most (20
+    in the largest of the demo's 11,000 events); even a thousand would be read and
+    sorted in about a millisecond by the plan made for any event.
     """
 
     template_name = "agreements/event_detail.html"

@@ -15,8 +15,10 @@ from agreements.models.followup import action_flags
 
 from .factories import (
     ActionFactory,
+    BodyFactory,
     DocumentFactory,
     DocumentTitleFactory,
+    PartyFactory,
     SourceFactory,
 )
 
@@ -35,7 +37,7 @@ def titles_of(document_id):
     )
 
 
-# --- CompiledOnce ----------------------------------------------------------------------
+# --- CompiledOnce ---------------------------------------------------------------------
 
 
 def test_compiled_once_gives_the_rows_values_gives_for_each_key(
@@ -102,6 +104,14 @@ def prepared_statements():
         return [statement for (statement,) in cursor.fetchall()]
 
 
+def binds_in_the_client():
+    """The connection is as Django leaves it: client-side binding, nothing prepared."""
+    from django.db.backends.postgresql.base import Cursor
+
+    raw = connection.connection
+    return raw.cursor_factory is Cursor and raw.prepare_threshold is None
+
+
 @on_postgresql
 def test_the_document_page_prepares_its_queries_and_the_list_does_not(client):
     assert prepares_statements()
@@ -117,8 +127,31 @@ def test_the_document_page_prepares_its_queries_and_the_list_does_not(client):
     response = client.get(reverse("agreements:document-list"), {"country": "KZ"})
     assert response.status_code == HTTPStatus.OK
     assert len(prepared_statements()) == before
-    # and the connection prepares nothing once the page is done
-    assert connection.connection.prepare_threshold is None
+    # and once the page is done the connection binds in the client again
+    assert binds_in_the_client()
+
+
+@on_postgresql
+def test_the_body_page_prepares_the_body_but_not_its_documents(client):
+    body = BodyFactory(name="Ministry of Prepared Affairs")
+    PartyFactory(body=body, document=DocumentFactory())
+    assert client.get(body.get_absolute_url()).status_code == HTTPStatus.OK
+    statements = prepared_statements()
+    assert any('FROM "agreements_body"' in s for s in statements)
+    # how many documents the body signed decides the best plan for them
+    assert not any('FROM "agreements_document"' in s for s in statements)
+    assert binds_in_the_client()
+
+
+@on_postgresql
+@pytest.mark.parametrize(
+    "name",
+    ["agreements:document-detail", "agreements:event-detail", "agreements:body-detail"],
+)
+def test_a_404_leaves_the_connection_binding_in_the_client(client, name):
+    response = client.get(reverse(name, args=["no-such"]))
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert binds_in_the_client()
 
 
 @on_postgresql
@@ -127,14 +160,32 @@ def test_planned_once_restores_the_connection_after_an_error():
     with pytest.raises(LookupError), planned_once():
         assert connection.connection.prepare_threshold == 0
         raise LookupError
-    assert connection.connection.prepare_threshold is None
+    assert binds_in_the_client()
 
 
 @on_postgresql
-def test_a_missing_document_is_a_404_with_statements_prepared(client):
-    response = client.get(reverse("agreements:document-detail", args=["no-such"]))
-    assert response.status_code == HTTPStatus.NOT_FOUND
-    assert connection.connection.prepare_threshold is None
+@pytest.mark.django_db(transaction=True)  # the test's own transaction would be lost
+def test_planned_once_leaves_a_replaced_connection_alone():
+    connection.ensure_connection()
+    old = connection.connection
+    try:
+        with planned_once():
+            # as after an error that closed the connection: a new one is opened
+            connection.connection = None
+            connection.ensure_connection()
+        assert connection.connection is not old
+        assert binds_in_the_client()
+    finally:
+        old.close()
+
+
+@on_postgresql
+def test_with_prepared_statements_off_nothing_is_prepared(client, settings):
+    settings.PREPARED_STATEMENTS = False
+    assert not prepares_statements()
+    document = DocumentFactory()
+    assert client.get(document.get_absolute_url()).status_code == HTTPStatus.OK
+    assert prepared_statements() == []
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's no-op")
@@ -172,3 +223,11 @@ def test_action_flags_say_what_with_flags_annotates():
         seen.add(flags)
     # every case is there: neither, overdue, due soon
     assert seen == {(False, False), (True, False), (False, True)}
+
+
+def test_action_flags_take_another_window():
+    today = datetime.date(2023, 9, 1)
+    due = today + datetime.timedelta(days=10)
+    assert action_flags(Action.Status.PLANNED, due, today, days=7) == (False, False)
+    assert action_flags(Action.Status.PLANNED, due, today, days=10) == (False, True)
+    assert action_flags(Action.Status.DONE, due, today, days=10) == (False, False)

@@ -37,6 +37,7 @@ print(json.dumps({
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "DATABASE_OPTIONS": s.DATABASES["default"].get("OPTIONS", {}),
+    "PREPARED_STATEMENTS": s.PREPARED_STATEMENTS,
 }))
 """
 
@@ -204,20 +205,17 @@ PG_URL = "postgres://tracker@db.example:5432/tracker"
 
 
 @pytest.mark.parametrize(
-    ("variables", "options"),
-    [
-        ({}, {"server_side_binding": True}),
-        ({"DJANGO_DB_PREPARED_STATEMENTS": "0"}, {}),
-    ],
+    ("variables", "prepared"),
+    [({}, True), ({"DJANGO_DB_PREPARED_STATEMENTS": "0"}, False)],
     ids=["default", "off"],
 )
-def test_postgresql_binds_parameters_on_the_server_unless_turned_off(variables, options):
+def test_postgresql_prepares_key_lookups_unless_turned_off(variables, prepared):
     # settings only: nothing connects to db.example
-    assert settings_with(DATABASE_URL=PG_URL, **variables)["DATABASE_OPTIONS"] == options
-
-
-def test_sqlite_gets_no_postgresql_options():
-    assert settings_with(DJANGO_DB_PREPARED_STATEMENTS="1")["DATABASE_OPTIONS"] == {}
+    values = settings_with(DATABASE_URL=PG_URL, **variables)
+    assert values["PREPARED_STATEMENTS"] is prepared
+    # every other query binds its parameters in the client, as Django does by
+    # default (server-side binding caps a query at 65,535 parameters)
+    assert values["DATABASE_OPTIONS"] == {}
 
 
 def test_a_prepared_statements_value_that_makes_no_sense_is_refused():

@@ -250,7 +250,11 @@ def test_body_labels_give_former_names_latest_first():
     labels = views.body_labels(None, [body.pk])[body.pk]
     assert labels["name"] == "Now"
     assert labels["country"] == body.country.name
-    assert [former.name for former in labels["former"]] == ["Latest", "Middle", "Oldest"]
+    assert [former.name for former in labels["former"]] == [
+        "Latest",
+        "Middle",
+        "Oldest",
+    ]
 
 
 def test_list_shows_published_documents_with_parties_and_status_tag(client):

@@ -138,16 +138,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
-    "DJANGO_DB_PREPARED_STATEMENTS", True
-):
-    # Server-side parameter binding, so that the pages whose queries look rows up by
-    # a key can keep them as prepared statements, planned once per connection
-    # (agreements.db.planned_once): planning the document page's joins took longer
-    # than running them. Other queries are planned afresh each time, as a list's best
-    # plan depends on its filter values. Off behind a pooler that cannot keep
-    # prepared statements (PgBouncer before 1.21 in transaction mode).
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = True
+# PostgreSQL: the pages whose queries are all key lookups (document, event, body) keep
+# them as prepared statements, planned once per connection (agreements.db.planned_once);
+# planning the document page's joins took longer than running them. Off behind a
+# pooler that cannot keep prepared statements.
+PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", True)
 
 # App servers keep no state of their own: sessions live in the database, or in Redis in
 # front of the database (cached_db) when REDIS_URL is set; the cache is Redis, shared by
