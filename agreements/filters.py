@@ -209,6 +209,14 @@ class DocumentFilterForm(forms.Form):
         return data
 
 
+class _FieldsOfOneForm(dict):
+    """The fields of a form class made for a single form: the form takes them as
+    they are instead of deep-copying them (0.4 ms of each list request)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
 class DocumentFilter(django_filters.FilterSet):
     """Filters for the public list of documents (``/agreements/``)."""
 
@@ -284,6 +292,13 @@ class DocumentFilter(django_filters.FilterSet):
         # a list, so validating and rendering do not query again
         self.topics = cached_aggregate(self.request, "topics", _topics)
         self.filters["topic"].extra["choices"] = self.topics
+
+    def get_form_class(self):
+        # django-filter makes the form class, and its fields, afresh for each filter
+        # set, and the filter set makes one form of it
+        form_class = super().get_form_class()
+        form_class.base_fields = _FieldsOfOneForm(form_class.base_fields)
+        return form_class
 
     # --- filtering --------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from http import HTTPStatus
 
 import pytest
 from django.core.cache import cache
+from django.http import QueryDict
 
 from agreements.filters import FILTER_PARAMS, ORDERINGS, DocumentFilter
 from agreements.models import Document
@@ -344,3 +345,15 @@ def test_filter_panel_labels_every_control(client):
     for control in ids:
         assert f'for="{control}"' in form, control
     assert len(ids) == len(set(ids))
+
+
+def test_two_filter_sets_never_share_a_form_field():
+    # each filter set's form takes its fields without copying them
+    # (filters._FieldsOfOneForm): they must be its own
+    one = DocumentFilter(QueryDict("kind=treaty")).form
+    other = DocumentFilter(QueryDict("kind=nonsense")).form
+    for name in one.fields:
+        assert one.fields[name] is not other.fields[name], name
+    assert one.is_valid()
+    assert not other.is_valid()
+    assert one.is_valid(), "the other form's errors must not leak into this one"
