@@ -164,19 +164,23 @@ def test_planned_once_restores_the_connection_after_an_error():
 
 
 @on_postgresql
-@pytest.mark.django_db(transaction=True)  # the test's own transaction would be lost
 def test_planned_once_leaves_a_replaced_connection_alone():
+    from django.db.backends.postgresql.base import Cursor
+
     connection.ensure_connection()
     old = connection.connection
+    new = connection.get_new_connection(connection.get_connection_params())
+    new.prepare_threshold = 7  # what the newcomer has must stay as it is
     try:
         with planned_once():
-            # as after an error that closed the connection: a new one is opened
-            connection.connection = None
-            connection.ensure_connection()
-        assert connection.connection is not old
-        assert binds_in_the_client()
+            # as after an error that closed the connection and opened another
+            connection.connection = new
+        assert new.prepare_threshold == 7
+        assert new.cursor_factory is Cursor
     finally:
-        old.close()
+        connection.connection = old
+        old.cursor_factory, old.prepare_threshold = Cursor, None
+        new.close()
 
 
 @on_postgresql
