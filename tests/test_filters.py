@@ -357,3 +357,23 @@ def test_two_filter_sets_never_share_a_form_field():
     assert one.is_valid()
     assert not other.is_valid()
     assert one.is_valid(), "the other form's errors must not leak into this one"
+
+
+def test_two_filter_sets_never_share_a_filter():
+    # filters._FiltersCopiedShallow copies each filter without a deep copy: each
+    # filter set must still have its own filters, arguments and method bindings
+    one = DocumentFilter(QueryDict("kind=treaty"))
+    other = DocumentFilter(QueryDict("kind=protocol"))
+    for name, filter_ in one.filters.items():
+        theirs = other.filters[name]
+        assert filter_ is not theirs, name
+        assert filter_.extra is not theirs.extra, name
+        assert filter_.parent is one and theirs.parent is other, name
+        base = DocumentFilter.base_filters[name]
+        assert filter_.extra is not base.extra, name
+    # a method filter calls its own filter set's method
+    assert one.filters["country"].filter.f is one.filters["country"]
+    assert one.filters["country"].filter.method.__self__ is one
+    one.filters["topic"].extra["choices"] = [("x", "X")]
+    assert other.filters["topic"].extra["choices"] != [("x", "X")]
+    assert DocumentFilter.base_filters["topic"].extra["choices"] == []
