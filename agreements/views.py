@@ -10,6 +10,7 @@ Pages past the last one, and ``?page=`` values that are not numbers, answer 404 
 Django's ``paginate_queryset`` does), so a page number in a link is always a real page.
 """
 
+import functools
 import hashlib
 import operator
 from collections import Counter, defaultdict
@@ -17,6 +18,7 @@ from functools import reduce
 from types import SimpleNamespace
 
 from django.core.paginator import InvalidPage, Paginator
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import (
     Count,
     Exists,
@@ -294,11 +296,7 @@ def rows_of(documents, request=None):
     if not rows:
         return rows
     parties = defaultdict(list)
-    for document_id, body_id in (
-        Party.objects.filter(document_id__in=[row["pk"] for row in rows])
-        .order_by("document_id", "order", "id")
-        .values_list("document_id", "body_id")
-    ):
+    for document_id, body_id in party_bodies([row["pk"] for row in rows]):
         parties[document_id].append(body_id)
     bodies = body_labels(request, {i for ids in parties.values() for i in ids})
     # "/agreements/<slug>/": one reverse() for the page, not one a row
@@ -328,6 +326,35 @@ def rows_of(documents, request=None):
             ],
         )
     return rows
+
+
+def party_bodies(document_ids, using=DEFAULT_DB_ALIAS):
+    """``[(document id, body id)]`` of the documents' parties, each document's in
+    their order: ``Party.objects.filter(document_id__in=...).order_by("document_id",
+    "order", "id").values_list("document_id", "body_id")``, written once as SQL. Every
+    documents table asks for it, and the ORM took twice as long to build it as the
+    database to answer (0.5 ms of 0.75 ms here)."""
+    if not document_ids:
+        return []
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        cursor.execute(_party_bodies_sql(using, len(document_ids)), document_ids)
+        return cursor.fetchall()
+
+
+@functools.lru_cache(maxsize=64)
+def _party_bodies_sql(using, count):
+    quote = connections[using].ops.quote_name
+    meta = Party._meta
+    document, body, order, pk = (
+        quote(meta.get_field(name).column)
+        for name in ("document", "body", "order", "id")
+    )
+    placeholders = ", ".join(["%s"] * count)
+    return (
+        f"SELECT {document}, {body} FROM {quote(meta.db_table)} "
+        f"WHERE {document} IN ({placeholders}) ORDER BY {document}, {order}, {pk}"
+    )
 
 
 def with_country_party(queryset, country):

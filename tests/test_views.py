@@ -12,7 +12,14 @@ from django.urls import resolve, reverse
 
 from agreements import filters, views
 from agreements.filters import ORDERINGS
-from agreements.models import Body, Confidence, Document, DocumentTitle, Relation
+from agreements.models import (
+    Body,
+    Confidence,
+    Document,
+    DocumentTitle,
+    Party,
+    Relation,
+)
 from tests.factories import (
     ActionFactory,
     BodyFactory,
@@ -255,6 +262,27 @@ def test_body_labels_give_former_names_latest_first():
         "Middle",
         "Oldest",
     ]
+
+
+def test_party_bodies_gives_each_documents_parties_in_their_order():
+    # views.party_bodies is the ORM query below, written as SQL: the same rows
+    first, second, other = DocumentFactory(), DocumentFactory(), DocumentFactory()
+    bodies = BodyFactory.create_batch(3)
+    for document, order in ((first, (2, 0, 1)), (second, (1, 2)), (other, (0,))):
+        for position, index in enumerate(order):
+            PartyFactory(document=document, body=bodies[index], order=3 - position)
+    ids = [second.pk, first.pk]
+    expected = list(
+        Party.objects.filter(document_id__in=ids)
+        .order_by("document_id", "order", "id")
+        .values_list("document_id", "body_id")
+    )
+    assert len(expected) == 5
+    assert [tuple(row) for row in views.party_bodies(ids)] == expected
+    assert [tuple(row) for row in views.party_bodies([other.pk])] == [
+        (other.pk, bodies[0].pk)
+    ]
+    assert views.party_bodies([]) == []
 
 
 def test_list_shows_published_documents_with_parties_and_status_tag(client):
