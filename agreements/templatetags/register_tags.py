@@ -168,6 +168,56 @@ def document_rows(documents):
     return mark_safe("\n".join(lines))
 
 
+@register.simple_tag(takes_context=True)
+def pagination(context, label="Pages"):
+    """GOV.UK pagination for ``page_obj`` and its ``page_links`` (``views.page_links``):
+    previous, the numbers with ellipses, next; each link the query in force with
+    its page (as ``{% querystring page=n %}``). Nothing for a single page. Built in
+    Python: the template, with a ``querystring`` tag a link, cost 0.3 ms a page."""
+    numbers = context.get("page_links")
+    if not numbers:
+        return ""
+    page = context["page_obj"]
+    query = context["request"].GET.copy()
+
+    def href(number):
+        query["page"] = number
+        return esc(f"?{query.urlencode()}")
+
+    parts = [f'<nav class="pagination" aria-label="{esc(label)}">']
+    if page.has_previous():
+        parts.append(
+            '<div class="pagination__prev"><a class="pagination__link" '
+            f'href="{href(page.previous_page_number())}" rel="prev">Previous'
+            '<span class="visually-hidden"> page</span></a></div>'
+        )
+    parts.append('<ul class="pagination__list">')
+    ellipsis = page.paginator.ELLIPSIS
+    for number in numbers:
+        if number == ellipsis:
+            parts.append(
+                '<li class="pagination__item pagination__item--ellipses">&hellip;</li>'
+            )
+            continue
+        if number == page.number:
+            item, mark = " pagination__item--current", ' aria-current="page"'
+        else:
+            item, mark = "", ""
+        parts.append(
+            f'<li class="pagination__item{item}"><a class="pagination__link" '
+            f'href="{href(number)}" aria-label="Page {number}"{mark}>{number}</a></li>'
+        )
+    parts.append("</ul>")
+    if page.has_next():
+        parts.append(
+            '<div class="pagination__next"><a class="pagination__link" '
+            f'href="{href(page.next_page_number())}" rel="next">Next'
+            '<span class="visually-hidden"> page</span></a></div>'
+        )
+    parts.append("</nav>")
+    return mark_safe("\n".join(parts))
+
+
 @register.simple_tag
 def text_input(field, type="text"):  # noqa: A002 - the input's type attribute
     """One text-like filter (GOV.UK text input): label, hint, error and box, with
