@@ -345,6 +345,25 @@ def test_sortable_headers_say_which_column_sorts_and_which_way(client):
     assert "ordering=-title" in by_title
 
 
+def test_sort_select_shows_the_ordering_in_force(client):
+    DocumentFactory()
+
+    def select(query):
+        content = client.get(f"/agreements/{query}").content.decode()
+        return re.search(
+            r'<label class="label" for="id_ordering">Sort by</label>\s*'
+            r'<select class="select" id="id_ordering" name="ordering">(.*?)</select>',
+            content,
+            re.S,
+        ).group(1)
+
+    by_title = select("?ordering=title")
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', by_title)
+    assert [value for value, _ in options] == ["", *filters.ORDERINGS]
+    assert [value for value, chosen in options if chosen] == ["title"]
+    assert '<option value="" selected>Best match, then newest</option>' in select("")
+
+
 @pytest.mark.parametrize("ordering", sorted(views.KEYSET_ORDERINGS))
 def test_deep_pages_found_from_remembered_keys_match_plain_offsets(rf, ordering):
     # deep pages of the unfiltered list start from the remembered sort key of every

@@ -255,6 +255,35 @@ def text_input(field, type="text"):  # noqa: A002 - the input's type attribute
 
 
 @register.simple_tag
+def select_input(field):
+    """One filter as a select (GOV.UK): label, error and its choices, the one sent
+    selected. Built in Python: the template's loop over the choices cost 0.2 ms."""
+    auto_id, errors = esc(field.auto_id), field.errors
+    current = field.value()
+    current = "" if current is None else str(current)
+    parts = [
+        f'<div class="form-group{" form-group--error" if errors else ""}">',
+        f'<label class="label" for="{auto_id}">{esc(field.label)}</label>',
+    ]
+    described = ""
+    if errors:
+        parts.append(
+            f'<p class="error-message" id="{auto_id}-error">'
+            f'<span class="visually-hidden">Error:</span> {esc(" ".join(errors))}</p>'
+        )
+        described = f' aria-describedby="{auto_id}-error"'
+    parts.append(
+        f'<select class="select" id="{auto_id}" name="{esc(field.html_name)}"'
+        f"{described}>"
+    )
+    for value, words in field.field.choices:
+        selected = " selected" if str(value) == current else ""
+        parts.append(f'<option value="{esc(value)}"{selected}>{esc(words)}</option>')
+    parts.append("</select>\n</div>")
+    return mark_safe("\n".join(parts))
+
+
+@register.simple_tag
 def checkbox_group(field, expanded=False):
     """A fieldset of checkboxes for a repeatable filter (GOV.UK markup), in a section
     that stays open while a box is ticked or an error shows (MoJ "filter a list"),
