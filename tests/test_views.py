@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.template import loader
 from django.urls import resolve, reverse
+from django.utils import timezone
 
 from agreements import filters, views
 from agreements.filters import ORDERINGS
@@ -132,7 +133,13 @@ def test_footer_says_when_published_data_last_changed(client):
         updated_at=datetime.datetime(2026, 9, 9, 12, tzinfo=datetime.UTC)
     )
     response = client.get("/agreements/")
-    assert "Data last changed" in response.content.decode()
+    latest = timezone.localdate(
+        Document.objects.published().latest("updated_at").updated_at
+    )
+    assert (
+        f'Data last changed <time datetime="{latest.isoformat()}">'
+        f"{latest.day} {latest:%B %Y}</time>." in response.content.decode()
+    )
     # the unpublished document changed later, and is not what the footer reports
     assert "9 September 2026" not in response.content.decode()
 
