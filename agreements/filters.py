@@ -168,7 +168,7 @@ class DocumentFilterForm(forms.Form):
         self.q_words_dropped = search.too_many_words(value)
         return value
 
-    def _clean_slug(self, name, queryset, what):
+    def _clean_slug(self, name, records, what):
         value = _without_nul(self.cleaned_data.get(name) or "").strip().lower()
         if not value:
             return None
@@ -181,7 +181,7 @@ class DocumentFilterForm(forms.Form):
                 params={"what": what},
                 code="invalid",
             )
-        found = queryset.filter(slug=value).first()
+        found = records().filter(slug=value).first()
         if found is None:
             raise forms.ValidationError(
                 _("There is no %(what)s “%(slug)s” in the register."),
@@ -191,10 +191,11 @@ class DocumentFilterForm(forms.Form):
         return found
 
     def clean_body(self):
-        return self._clean_slug("body", Body.objects.all(), _("body"))
+        # the querysets made only for a slug: most requests have none
+        return self._clean_slug("body", Body.objects.all, _("body"))
 
     def clean_event(self):
-        return self._clean_slug("event", Event.objects.published(), _("event"))
+        return self._clean_slug("event", Event.objects.published, _("event"))
 
     def clean(self):
         data = super().clean()
