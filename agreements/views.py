@@ -678,14 +678,6 @@ CITATION_FIELDS = (
 )
 
 
-def citation_rows(citations):
-    """``citations`` (of a document or an event) as rows for
-    ``includes/citations.html``, in the order recorded."""
-    return [
-        citation_row(row) for row in citations.order_by("id").values(*CITATION_FIELDS)
-    ]
-
-
 # The document page's rows, each looked up by the document's id (see agreements.db).
 TITLE_ROWS = CompiledOnce(
     lambda document_id: (
@@ -1019,18 +1011,13 @@ class EventDetailView(PlannedOnceMixin, DetailView):
             # the footer's last change, read with the event
             .annotate(register_last_changed=last_changed_column())
             .select_related("country")
-            .prefetch_related(
-                Prefetch(
-                    "citations",
-                    queryset=EventCitation.objects.select_related("source"),
-                )
-            )
         )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         event = self.object
         remember_last_changed(self.request, event.register_last_changed)
+        prefix = reverse("agreements:document-detail", kwargs={"slug": "-"})[:-2]
         documents = (
             Document.objects.published()
             .filter(event=event)
@@ -1047,12 +1034,11 @@ class EventDetailView(PlannedOnceMixin, DetailView):
             documents=rows_of(page.object_list, self.request),
             page_links=page_links(paginator, page),
             reconciliation=event.reconciliation(event.documents_recorded),
-            inferred=list(
-                Document.objects.published()
-                .filter(event=event, event_confidence=Confidence.INFERRED)
-                .order_by("-signed_on", "title")
-                .only("title", "slug", "signed_on")
-            ),
+            inferred=[
+                {"title": row["title"], "url": f"{prefix}{row['slug']}/"}
+                for row in INFERRED_ROWS(event.pk)
+            ],
+            citations=[citation_row(row) for row in EVENT_CITATION_ROWS(event.pk)],
             list_url=list_url(event=event.slug),
             breadcrumbs=crumbs(
                 (_("Events"), reverse("agreements:event-list")),
@@ -1060,6 +1046,24 @@ class EventDetailView(PlannedOnceMixin, DetailView):
             ),
         )
         return context
+
+
+# The event page's rows, each looked up by the event's id (see agreements.db).
+INFERRED_ROWS = CompiledOnce(
+    lambda event_id: (
+        Document.objects.published()
+        .filter(event_id=event_id, event_confidence=Confidence.INFERRED)
+        .order_by("-signed_on", "title")
+        .values("title", "slug")
+    )
+)
+EVENT_CITATION_ROWS = CompiledOnce(
+    lambda event_id: (
+        EventCitation.objects.filter(event_id=event_id)
+        .order_by("id")
+        .values(*CITATION_FIELDS)
+    )
+)
 
 
 # --- Countries ------------------------------------------------------------------------

@@ -566,6 +566,45 @@ def test_document_page_numbers_sources_with_confidence_in_words(client):
     assert "No source lists the documents." in sources
 
 
+def test_sources_give_publisher_date_and_a_link_only_for_web_addresses(client):
+    document = bilateral_document()
+    for source, note in (
+        (
+            SourceFactory(
+                title="Joint statement <b>",
+                url="https://akorda.kz/en/statement",
+                publisher="Akorda",
+                published_on=datetime.date(2023, 4, 10),
+            ),
+            "First line\nsecond <i>line</i>",
+        ),
+        (SourceFactory(title="", url="https://example.org/bare"), ""),
+        (SourceFactory(title="Scheme", url="javascript:alert(1)", publisher=""), ""),
+    ):
+        DocumentCitationFactory(document=document, source=source, note=note)
+    content = client.get(document.get_absolute_url()).content.decode()
+    sources = content.split('<ol class="sources">')[1].split("</ol>")[0]
+    assert (
+        '<a href="https://akorda.kz/en/statement" class="sources__link">'
+        "Joint statement &lt;b&gt;</a>" in sources
+    )
+    assert (
+        '<span class="secondary">– Akorda, <time datetime="2023-04-10">'
+        "10 April 2023</time></span>" in sources
+    )
+    assert (
+        '<p class="sources__note">First line<br>second &lt;i&gt;line&lt;/i&gt;</p>'
+        in sources
+    )
+    # no title: the address is shown, as an address
+    assert (
+        '<a href="https://example.org/bare" class="sources__link link--url">'
+        "https://example.org/bare</a>" in sources
+    )
+    # only http(s) addresses become links
+    assert "</strong>\nScheme\n" in sources and "javascript" not in sources
+
+
 def test_document_page_marks_titles_in_other_languages_and_variants(client):
     document = bilateral_document()
     DocumentTitleFactory(
@@ -872,7 +911,7 @@ def test_event_page_says_how_many_are_not_yet_identified(client):
 
 def test_event_page_lists_documents_whose_place_is_inferred(client):
     event = EventFactory()
-    bilateral_document(
+    inferred = bilateral_document(
         event=event, title="Memorandum on media", event_confidence="inferred"
     )
     bilateral_document(
@@ -880,7 +919,7 @@ def test_event_page_lists_documents_whose_place_is_inferred(client):
     )
     content = client.get(event.get_absolute_url()).content.decode()
     note = content.split("inferred-note")[1].split("</div>")[0]
-    assert "Memorandum on media" in note
+    assert f'<a href="{inferred.get_absolute_url()}">Memorandum on media</a>' in note
     assert "Joint statement" not in note
 
 

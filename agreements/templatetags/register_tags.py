@@ -8,6 +8,7 @@ import datetime
 import functools
 
 from django import template
+from django.template.defaultfilters import linebreaksbr
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -135,6 +136,50 @@ def checkboxes(name, options):
             f'checked><label class="checkboxes__label" for="id_{name}_{code}">'
             f"{esc(option['name'])}</label></div>"
         )
+    return mark_safe("\n".join(parts))
+
+
+@register.simple_tag
+def source_list(citations):
+    """A record's sources (``views.citation_row`` rows), each with how sure it is:
+    the tag, the source (a link when it has an address), its publisher and date,
+    the claim it supports and a note. Built in Python: the template's loop cost
+    0.35 ms for a dozen sources."""
+    parts = ['<ol class="sources">']
+    for citation in citations:
+        confidence, source = citation["confidence"], citation["source"]
+        label = capfirst(choice_label("confidence", confidence))
+        shown = esc(source["title"] or source["url"])
+        href = link_url(source["url"])
+        if href:
+            url_class = "" if source["title"] else " link--url"
+            shown = (
+                f'<a href="{esc(href)}" class="sources__link{url_class}">{shown}</a>'
+            )
+        line = [
+            f'<li class="sources__item sources__item--{esc(confidence)}">',
+            f'<strong class="tag {confidence_tag(confidence)}">{esc(label)}</strong>',
+            shown,
+        ]
+        publisher, published = source["publisher"], source["published_on"]
+        if publisher or published:
+            line.append(
+                '<span class="secondary">–'
+                + (f" {esc(publisher)}" if publisher else "")
+                + (f", {day(published)}" if published else "")
+                + "</span>"
+            )
+        if citation["claim"]:
+            line.append(
+                f'<p class="sources__claim">Supports: {esc(citation["claim"])}</p>'
+            )
+        if citation["note"]:
+            line.append(
+                f'<p class="sources__note">{linebreaksbr(citation["note"], True)}</p>'
+            )
+        line.append("</li>")
+        parts.append("\n".join(line))
+    parts.append("</ol>")
     return mark_safe("\n".join(parts))
 
 
