@@ -24,7 +24,6 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Value,
@@ -908,6 +907,23 @@ class BodyListView(ListView):
         return context
 
 
+# The body page's rows, each looked up by the body's id (see agreements.db).
+CHILD_ROWS = CompiledOnce(
+    lambda body_id: (
+        Body.objects.filter(parent_id=body_id)
+        .order_by("name", "id")
+        .values("name", "slug")
+    )
+)
+FORMER_NAME_ROWS = CompiledOnce(
+    lambda body_id: (
+        BodyName.objects.filter(body_id=body_id)
+        .order_by("-valid_until", "name")
+        .values("name", "short_name", "valid_from", "valid_until", "note")
+    )
+)
+
+
 class BodyDetailView(DetailView):
     """A body, its names over time, and the published documents it signed."""
 
@@ -922,12 +938,7 @@ class BodyDetailView(DetailView):
             return super().get_object(queryset)
 
     def get_queryset(self):
-        return Body.objects.select_related("country", "parent").prefetch_related(
-            Prefetch(
-                "former_names",
-                queryset=BodyName.objects.order_by("-valid_until", "name"),
-            )
-        )
+        return Body.objects.select_related("country", "parent")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -935,11 +946,10 @@ class BodyDetailView(DetailView):
         prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
         with planned_once():
             context["children"] = [
-                {"name": name, "url": f"{prefix}{slug}/"}
-                for name, slug in body.children.order_by("name", "id").values_list(
-                    "name", "slug"
-                )
+                {"name": row["name"], "url": f"{prefix}{row['slug']}/"}
+                for row in CHILD_ROWS(body.pk)
             ]
+            context["former_names"] = FORMER_NAME_ROWS(body.pk)
         total = cached_aggregate(
             self.request,
             f"body-documents:{body.pk}",
