@@ -14,6 +14,7 @@ Every function that depends on the date takes ``today`` (default
 """
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -718,7 +719,21 @@ def _nearest_dates(actions, documents, *, limit, today):
     return chosen
 
 
+#: What an iCalendar text value cannot hold (RFC 5545, 3.3.11: no control character
+#: but the tab; line breaks are written as "\\n" by the icalendar package, which
+#: passes the others through, a lone carriage return included).
+_NOT_IN_TEXT = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _ical_text(value):
+    """``value`` fit for an iCalendar text property: its line breaks kept (as
+    ``\\n``), every other control character left out."""
+    return _NOT_IN_TEXT.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+
+
 def _calendar_event(*, uid, day, summary, description, url, category, changed):
+    summary, description = _ical_text(summary), _ical_text(description)
+    category = _ical_text(category)
     event = icalendar.Event()
     event.add("uid", uid)
     event.add("dtstamp", changed.astimezone(datetime.UTC))

@@ -203,3 +203,29 @@ def test_the_calendar_takes_three_queries_whatever_its_size(
     with django_assert_num_queries(3):
         data = build(country_codes=["KZ"], body_slugs=[])
     assert len(events(data)) == 3 + 10 * 4
+
+
+def test_control_characters_never_reach_the_calendar(protocol):
+    # RFC 5545 text holds no control character but the tab; a lone carriage
+    # return would even end the line early (NUL: SQLite stores it, PostgreSQL not)
+    assert followup._ical_text("a\x00b\r\nc\rd\te\x7f") == "ab\nc\nd\te"
+    Document.objects.filter(pk=protocol.pk).update(
+        title="Protocol\x01 on\x1b the\rCouncil",
+        validity_note="Five\r\nyears\x07",
+    )
+    Action.objects.filter(document=protocol).update(
+        title="Hold\x02 the\x0bfirst\tmeeting", clause="Art.\x7f 3"
+    )
+    data = build()
+    lines = data.split(b"\r\n")
+    assert all(
+        not any(byte < 0x20 and byte != 0x09 or byte == 0x7F for byte in line)
+        for line in lines
+    ), data
+    found = events(data)
+    due = found["protocol.first-meeting.due@register.example.org"]
+    assert str(due["summary"]) == "Due: Hold thefirst\tmeeting"
+    assert "Document: Protocol on the\nCouncil" in str(due["description"])
+    assert "Clause: Art. 3" in str(due["description"])
+    end = found["protocol.end@register.example.org"]
+    assert str(end["description"]).endswith("Five\nyears")
