@@ -629,8 +629,13 @@ class BodyNameInline(admin.TabularInline):
     fields = ("name", "short_name", "valid_from", "valid_until", "note")
 
 
+#: An address typed without a scheme is taken as https:// (Django 6's default).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
 @admin.register(Body)
 class BodyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("name", "short_name", "kind", "country", "parent", "documents")
     list_filter = (BodyCountryFilter, "kind")
     list_select_related = ("country", "parent")
@@ -672,6 +677,7 @@ class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
     search_fields = ("url", "title", "publisher")
     date_hierarchy = "published_on"

@@ -467,8 +467,23 @@ def test_the_admin_refuses_a_script_url_in_every_url_field(url):
     ]
     assert url_fields
     for field in url_fields:
+        # the form field the admin gives it (agreements.admin.HTTPS_URLS)
+        form_field = admin.site._registry[field.model].formfield_for_dbfield(
+            field, request=None
+        )
         with pytest.raises(ValidationError):
-            field.formfield().clean(url)
+            form_field.clean(url)
+
+
+def test_the_admin_takes_an_address_without_a_scheme_as_https():
+    url_fields = [
+        field for field, _n in FIELDS.values() if isinstance(field, db.URLField)
+    ]
+    for field in url_fields:
+        form_field = admin.site._registry[field.model].formfield_for_dbfield(
+            field, request=None
+        )
+        assert form_field.clean("www.gov.kz/en") == "https://www.gov.kz/en"
 
 
 def test_a_stored_script_url_is_never_a_link(client, hostile):

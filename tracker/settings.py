@@ -236,8 +236,6 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # Reverting restores the document row only, not its parties and sources: misleading.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 # --- Security -------------------------------------------------------------------------
 # The headers are sent with DEBUG on too, so development sees what production does.
 # What needs HTTPS is the operator's choice (a plain-HTTP `make serve` on a laptop must
