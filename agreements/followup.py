@@ -700,14 +700,19 @@ def _nearest_dates(actions, documents, *, limit, today):
         ),
         ("force", documents, "entered_into_force_on"),
         ("end", documents, "ended_on"),
-        ("end", documents.filter(ended_on__isnull=True), "valid_until"),
+        # sorted by ended_on (null in all of them) too: PostgreSQL then walks the
+        # (ended_on, valid_until) index in order and stops, instead of reading every
+        # document with a validity and sorting it (it does not take "is null" as
+        # fixing the index's first column): 50 ms to 9 ms for ?country=KZ
+        ("end", documents.filter(ended_on__isnull=True), "valid_until", "ended_on"),
     )
     candidates = []
-    for kind, queryset, field in sources:
-        for lookup, order in (("gte", field), ("lt", f"-{field}")):
+    for kind, queryset, field, *leading in sources:
+        for lookup, descending in (("gte", ""), ("lt", "-")):
+            order = [f"{descending}{column}" for column in (*leading, field)]
             rows = (
                 queryset.filter(**{f"{field}__{lookup}": today})
-                .order_by(order, "pk")
+                .order_by(*order, "pk")
                 .values_list(field, "pk")[:limit]
             )
             candidates.extend(
