@@ -578,7 +578,21 @@ def test_sources_give_publisher_date_and_a_link_only_for_web_addresses(client):
             ),
             "First line\nsecond <i>line</i>",
         ),
-        (SourceFactory(title="", url="https://example.org/bare"), ""),
+        (
+            SourceFactory(
+                title="",
+                url="https://example.org/bare",
+                publisher="",
+                published_on=None,
+            ),
+            "",
+        ),
+        (
+            SourceFactory(
+                title="Undated", publisher="", published_on=datetime.date(2023, 4, 11)
+            ),
+            "",
+        ),
         (SourceFactory(title="Scheme", url="javascript:alert(1)", publisher=""), ""),
     ):
         DocumentCitationFactory(document=document, source=source, note=note)
@@ -600,6 +614,10 @@ def test_sources_give_publisher_date_and_a_link_only_for_web_addresses(client):
     assert (
         '<a href="https://example.org/bare" class="sources__link link--url">'
         "https://example.org/bare</a>" in sources
+    )
+    # a date without a publisher
+    assert (
+        'Undated</a>\n<span class="secondary">– <time datetime="2023-04-11">' in sources
     )
     # only http(s) addresses become links
     assert "</strong>\nScheme\n" in sources and "javascript" not in sources

@@ -163,12 +163,11 @@ def source_list(citations):
         ]
         publisher, published = source["publisher"], source["published_on"]
         if publisher or published:
-            line.append(
-                '<span class="secondary">–'
-                + (f" {esc(publisher)}" if publisher else "")
-                + (f", {day(published)}" if published else "")
-                + "</span>"
-            )
+            # "– Akorda, 10 April 2023", "– Akorda" or "– 10 April 2023"
+            said = [esc(publisher)] if publisher else []
+            if published:
+                said.append(day(published))
+            line.append(f'<span class="secondary">– {", ".join(said)}</span>')
         if citation["claim"]:
             line.append(
                 f'<p class="sources__claim">Supports: {esc(citation["claim"])}</p>'
