@@ -18,8 +18,8 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from agreements import admin as agreements_admin
 from agreements import models
+from agreements.admin import filters as admin_filters
 from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
@@ -171,7 +171,7 @@ def test_action_changelist_filters_by_status(admin_client):
 def test_responsible_body_filter_offers_the_busiest_bodies_and_the_chosen_one(
     admin_client,
 ):
-    limit = agreements_admin.BODIES_IN_FILTER
+    limit = admin_filters.BODIES_IN_FILTER
     busy = BodyFactory(name="Busy ministry")
     ActionFactory.create_batch(2, responsible_bodies=[busy])
     others = [BodyFactory(name=f"Ministry {n:02}") for n in range(limit)]

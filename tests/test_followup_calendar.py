@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from agreements import followup
+from agreements.followup import calendar as followup
 from agreements.models import Action, Document
 from tests.factories import (
     ActionFactory,

@@ -11,7 +11,7 @@ from django.core import serializers
 from django.core.management import call_command
 from django.core.serializers.base import DeserializationError
 
-from agreements import followup
+from agreements.followup import calendar, reminders, selectors
 from agreements.models import (
     Action,
     ActionCitation,
@@ -304,30 +304,30 @@ def test_on_27_november_2026_the_fibre_line_is_overdue(loaded):
     assert [a.slug for a in Action.objects.overdue(today)] == [
         "launch-trans-caspian-fibre-optic-line"
     ]
-    reminders = followup.build_reminders(today=today, staff_email="staff@example.org")
+    digests = reminders.build_reminders(today=today, staff_email="staff@example.org")
     # no contact address is recorded: only staff are reminded
-    assert [r.recipient for r in reminders] == ["staff@example.org"]
-    assert "Launch the Trans-Caspian fibre-optic line" in reminders[0].body
+    assert [r.recipient for r in digests] == ["staff@example.org"]
+    assert "Launch the Trans-Caspian fibre-optic line" in digests[0].body
 
 
 def test_the_progress_of_the_package(loaded):
     rows = {
         doc.slug: (doc.actions_done, doc.actions_total)
-        for doc in followup.annotate_progress(
+        for doc in selectors.annotate_progress(
             Document.objects.all(), today=d(2026, 11, 27)
         )
     }
     assert rows[PROTOCOL] == (2, 2)
     assert rows[STATEMENT] == (4, 4)
     assert rows[FIBRE] == (0, 1)
-    visit = followup.event_progress(Event.objects.all()).get(
+    visit = selectors.event_progress(Event.objects.all()).get(
         slug="aliyev-official-visit-astana-2023-04-10"
     )
     assert (visit.actions_done, visit.actions_total) == (6, 6)
 
 
 def test_the_calendar_of_the_package(loaded):
-    data = followup.build_calendar(
+    data = calendar.build_calendar(
         base_url="https://register.example.org", country_codes=["KZ", "AZ"]
     )
     events = {

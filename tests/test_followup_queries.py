@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from agreements import followup
+from agreements.followup import selectors as followup
 from agreements.models import Action, Document, Event
 from tests.factories import (
     ActionFactory,

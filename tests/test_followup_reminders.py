@@ -288,7 +288,7 @@ def test_reminders_take_a_constant_number_of_queries(django_assert_num_queries):
     document = DocumentFactory(signed_on=days(-1000))
     for n in range(6):
         ActionFactory(document=document, due_on=days(-n), contact_email=f"a{n}@x.org")
-    from agreements.followup import build_reminders
+    from agreements.followup.reminders import build_reminders
 
     # keeps the daily run free of N+1 queries
     with django_assert_num_queries(2):

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
-from agreements import followup
+from agreements.followup import services as followup
 from agreements.models import (
     Action,
     Confidence,

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.template import Context, Template
 from django.urls import reverse
 
-from agreements import followup_views
+from agreements.followup import views as followup_views
 from agreements.models import Action, Document
 from tests.factories import (
     ActionFactory,

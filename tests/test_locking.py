@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.test import Client
 
 from agreements import services
-from agreements.admin import VersionedAdminForm
+from agreements.admin.mixins import VersionedAdminForm
 from agreements.models import Body, Document, Event, Relation
 from tests.factories import (
     BodyFactory,

@@ -467,7 +467,7 @@ def test_the_admin_refuses_a_script_url_in_every_url_field(url):
     ]
     assert url_fields
     for field in url_fields:
-        # the form field the admin gives it (agreements.admin.HTTPS_URLS)
+        # the form field the admin gives it (agreements.admin.mixins.HTTPS_URLS)
         form_field = admin.site._registry[field.model].formfield_for_dbfield(
             field, request=None
         )

@@ -11,7 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("follow-up/", include("agreements.followup_urls")),
+    path("follow-up/", include("agreements.followup.urls")),
     path(
         "sitemap.xml",
         sitemap_views.index,

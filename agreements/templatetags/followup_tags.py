@@ -10,7 +10,7 @@ from django.utils.html import linebreaks
 from django.utils.safestring import mark_safe
 
 from ..db import CompiledOnce
-from ..followup import COUNTED_STATUSES
+from ..followup.selectors import COUNTED_STATUSES
 from ..labels import (
     choice_label,
     esc,
@@ -208,7 +208,7 @@ def followup_for_document(document):
     """
     if document is None or not document.is_published:
         return {"show": False}
-    from ..followup_views import today
+    from ..followup.views import today
 
     day = today()
     # one query: the actions joined with their responsible bodies (a row a body)

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from agreements.followup import build_reminders
+from agreements.followup.reminders import build_reminders
 from agreements.models import ReminderLog
 
 

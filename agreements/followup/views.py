@@ -23,15 +23,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from .aggregates import cached_aggregate
-from .followup import (
-    COUNTED_STATUSES,
-    STALE_AFTER_DAYS,
-    build_calendar,
-    stale_documents,
-)
-from .models import Action, Document, Event, Party
-from .models.followup import DUE_SOON_DAYS
+from ..aggregates import cached_aggregate
+from ..models import Action, Document, Event, Party
+from ..models.followup import DUE_SOON_DAYS
+from .calendar import build_calendar
+from .selectors import COUNTED_STATUSES, STALE_AFTER_DAYS, stale_documents
 
 #: Actions a dashboard list shows at most; the rest are counted ("and N more").
 LIST_LIMIT = 25

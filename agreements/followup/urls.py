@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import followup_views
+from . import views
 
 app_name = "followup"
 
 urlpatterns = [
     path(
         "",
-        followup_views.FollowUpDashboardView.as_view(),
+        views.FollowUpDashboardView.as_view(),
         name="followup-dashboard",
     ),
-    path("calendar.ics", followup_views.calendar, name="followup-calendar"),
+    path("calendar.ics", views.calendar, name="followup-calendar"),
 ]

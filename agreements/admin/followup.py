@@ -1,0 +1,582 @@
+"""Follow-up's admins: actions and progress updates (every status change is a
+recorded update), their bulk actions and reminder logs."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
+from django.contrib.auth import get_permission_codename
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..followup import services as followup
+from ..models import (
+    Action,
+    ActionCitation,
+    ProgressUpdate,
+    ReminderLog,
+    Source,
+)
+from .filters import (
+    ActionEventFilter,
+    ActionPartyCountryFilter,
+    DeadlineFilter,
+    ResponsibleBodyFilter,
+    StatusAfterFilter,
+    UpdateSubjectFilter,
+)
+from .mixins import BumpsParentVersionMixin, record_update_url
+
+
+class RecordsUpdatesMixin:
+    """Bulk actions with ``permissions=("record_update",)`` need both the right to
+    change the selected records and the right to add progress updates."""
+
+    def has_record_update_permission(self, request):
+        codename = get_permission_codename("add", ProgressUpdate._meta)
+        return self.has_change_permission(request) and request.user.has_perm(
+            f"{ProgressUpdate._meta.app_label}.{codename}"
+        )
+
+
+class RecordUpdateForm(forms.Form):
+    """What a bulk action that records updates asks first: when, and on what source."""
+
+    happened_on = forms.DateField(
+        label=_("date"),
+        initial=timezone.localdate,
+        widget=AdminDateWidget,
+        help_text=_("The day it happened, which is the date of each update."),
+    )
+    source = forms.ModelChoiceField(
+        Source.objects.all(),
+        label=_("source"),
+        required=False,
+        widget=AutocompleteSelect(ProgressUpdate._meta.get_field("source"), admin.site),
+    )
+
+
+def record_updates_page(modeladmin, request, queryset, *, question, record):
+    """A bulk action's intermediate page, as Django's "delete selected" has.
+
+    The changelist's POST shows the form; the form's POST (with ``post``) calls
+    ``record(happened_on=..., source=...)``, which records the updates and tells the
+    user, and returns to the list. A refusal from the services saves nothing and is
+    shown as an error message.
+    """
+    form = RecordUpdateForm(request.POST if request.POST.get("post") else None)
+    if form.is_valid():
+        try:
+            record(**form.cleaned_data)
+        except ValidationError as error:
+            modeladmin.message_user(
+                request,
+                _("Nothing was recorded: %(errors)s")
+                % {"errors": " ".join(error.messages)},
+                messages.ERROR,
+            )
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": question,
+        "subtitle": None,
+        "opts": modeladmin.model._meta,
+        "form": form,
+        "queryset": queryset,
+        "action_name": request.POST["action"],
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": modeladmin.media + form.media,
+    }
+    request.current_app = modeladmin.admin_site.name
+    return TemplateResponse(request, "admin/agreements/record_updates.html", context)
+
+
+def follow_up_status_action(status):
+    """One action per follow-up status; each change is a recorded update."""
+
+    @admin.action(
+        description=format_lazy("{}: {}", _("Set follow-up status"), status.label),
+        permissions=("record_update",),
+    )
+    def action(modeladmin, request, queryset):
+        def record(*, happened_on, source):
+            updates = followup.record_follow_up_status(
+                documents=queryset.prefetch_related(None),
+                status=status,
+                happened_on=happened_on,
+                title=_("Follow-up status set to “%(status)s”")
+                % {"status": status.label},
+                source=source,
+                user=request.user,
+            )
+            if not updates:
+                modeladmin.message_user(
+                    request,
+                    _("No document changed: each already has this status."),
+                    messages.WARNING,
+                )
+                return
+            modeladmin.message_user(
+                request,
+                ngettext(
+                    "Follow-up status of %(count)d document set to “%(status)s”, "
+                    "with an update recorded.",
+                    "Follow-up status of %(count)d documents set to “%(status)s”, "
+                    "with an update recorded for each.",
+                    len(updates),
+                )
+                % {"count": len(updates), "status": status.label},
+                messages.SUCCESS,
+            )
+
+        return record_updates_page(
+            modeladmin,
+            request,
+            queryset,
+            question=format_lazy("{}: {}", _("Set follow-up status"), status.label),
+            record=record,
+        )
+
+    action.__name__ = f"set_follow_up_{status.value}"
+    return action
+
+
+class ActionInline(admin.TabularInline):
+    """The document's commitments, edited in place; their statuses change only by
+    recording an update, from the action's own page."""
+
+    model = Action
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ("responsible_bodies",)
+    prepopulated_fields = {"slug": ("title",)}
+    fields = (
+        "title",
+        "slug",
+        "description",
+        "clause",
+        "responsible_bodies",
+        "due_on",
+        "focal_person",
+        "contact_email",
+        "status",
+        "completed_on",
+    )
+    readonly_fields = ("status", "completed_on")
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}
+    }
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("responsible_bodies")
+
+
+class UpdateColumns:
+    """Columns of a progress update, for its changelist and its read-only inlines."""
+
+    @admin.display(description=_("date"), ordering="happened_on")
+    def date(self, obj):
+        return obj.happened_on_display
+
+    @admin.display(description=_("about"))
+    def about(self, obj):
+        return obj.action or _("the document")
+
+    @admin.display(description=_("status"))
+    def status_change(self, obj):
+        after = obj.get_status_after_display()
+        if obj.status_changed:
+            return f"{obj.get_status_before_display()} → {after}"
+        return _("%(status)s (unchanged)") % {"status": after}
+
+
+class ProgressUpdateInline(UpdateColumns, admin.TabularInline):
+    """The timeline, newest first, read-only: updates are recorded on their own page,
+    which also changes the status."""
+
+    model = ProgressUpdate
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = (
+        "date",
+        "title",
+        "about",
+        "status_change",
+        "source",
+        "confidence",
+        "recorded_by",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("action", "source", "recorded_by")
+        )
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ActionUpdateInline(ProgressUpdateInline):
+    fk_name = "action"
+    fields = tuple(f for f in ProgressUpdateInline.fields if f != "about")
+    readonly_fields = fields
+
+
+# --- Follow-up ------------------------------------------------------------------------
+
+
+class ActionCitationInline(admin.TabularInline):
+    model = ActionCitation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "confidence", "claim", "note")
+
+
+@admin.register(Action)
+class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, SimpleHistoryAdmin):
+    list_display = (
+        "document",
+        "title",
+        "responsible",
+        "due_on",
+        "status",
+        "deadline",
+        "completed_on",
+    )
+    list_display_links = ("title",)
+    list_filter = (
+        DeadlineFilter,
+        "status",
+        ResponsibleBodyFilter,
+        ActionPartyCountryFilter,
+        ActionEventFilter,
+    )
+    list_select_related = ("document",)
+    search_fields = (
+        "title",
+        "description",
+        "document__title",
+        "responsible_bodies__name",
+        "responsible_bodies__short_name",
+    )
+    date_hierarchy = "due_on"
+    list_per_page = 50
+    # The full count is a COUNT(*) over every action on every page view.
+    show_full_result_count = False
+    actions = ("mark_done",)
+    autocomplete_fields = ("document", "responsible_bodies")
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("status_display", "completed_on", "created_at", "updated_at")
+    inlines = (ActionCitationInline, ActionUpdateInline)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "document",
+                    "title",
+                    "slug",
+                    "clause",
+                    "description",
+                    "responsible_bodies",
+                    "due_on",
+                )
+            },
+        ),
+        (_("Status"), {"fields": ("status_display", "completed_on")}),
+        (
+            _("Contact (staff only)"),
+            {"fields": ("focal_person", "contact_email")},
+        ),
+        (
+            _("Record"),
+            {"classes": ("collapse",), "fields": ("created_at", "updated_at")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .with_flags(timezone.localdate())
+            .prefetch_related("responsible_bodies")
+        )
+
+    def get_inlines(self, request, obj):
+        # An action being added has no updates yet.
+        if obj is None:
+            return [i for i in self.inlines if i is not ActionUpdateInline]
+        return self.inlines
+
+    @admin.display(description=_("responsible bodies"))
+    def responsible(self, obj):
+        # From the prefetch in get_queryset(): no query per row.
+        return "; ".join(str(body) for body in obj.responsible_bodies.all())
+
+    @admin.display(description=_("deadline"))
+    def deadline(self, obj):
+        if obj.is_overdue:
+            return _("overdue")
+        if obj.is_due_soon:
+            return _("due soon")
+        return None
+
+    @admin.display(description=_("status"))
+    def status_display(self, obj):
+        if obj.pk is None:
+            return _("%(status)s; once the action is saved, record updates.") % {
+                "status": Action.Status.PLANNED.label
+            }
+        return format_html(
+            '{}<div class="help">{} <a href="{}">{}</a></div>',
+            obj.get_status_display(),
+            _("It changes only when an update is recorded:"),
+            record_update_url(obj.document, obj),
+            _("record an update"),
+        )
+
+    @admin.action(
+        description=_("Mark selected actions done"), permissions=("record_update",)
+    )
+    def mark_done(self, request, queryset):
+        def record(*, happened_on, source):
+            updates = followup.mark_actions_done(
+                actions=queryset.prefetch_related(None),
+                happened_on=happened_on,
+                source=source,
+                user=request.user,
+            )
+            if not updates:
+                self.message_user(
+                    request,
+                    _("No action changed: the selected ones are already done."),
+                    messages.WARNING,
+                )
+                return
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d action marked done, with an update recorded.",
+                    "%(count)d actions marked done, with an update recorded for each.",
+                    len(updates),
+                )
+                % {"count": len(updates)},
+                messages.SUCCESS,
+            )
+
+        return record_updates_page(
+            self,
+            request,
+            queryset,
+            question=_("Mark the selected actions done"),
+            record=record,
+        )
+
+
+@admin.register(ActionCitation)
+class ActionCitationAdmin(SimpleHistoryAdmin):
+    list_display = ("source", "action", "confidence", "claim")
+    list_filter = ("confidence",)
+    list_select_related = ("source", "action")
+    search_fields = ("action__title", "source__url", "source__title", "claim")
+    autocomplete_fields = ("action", "source")
+    list_per_page = 50
+
+
+class ProgressUpdateAddForm(forms.ModelForm):
+    """Records an update through ``followup.record_update``.
+
+    The status before is the subject's current one, set here so that validation
+    sees the whole entry; the service sets it again under a row lock when saving.
+    """
+
+    class Meta:
+        model = ProgressUpdate
+        fields = (
+            "document",
+            "action",
+            "happened_on",
+            "date_precision",
+            "title",
+            "text",
+            "status_after",
+            "source",
+            "confidence",
+        )
+        help_texts = {
+            "status_after": _(
+                "A document status for an update about the document, an action "
+                "status for one about an action. The current status records "
+                "progress without a change."
+            ),
+        }
+
+    def clean(self):
+        cleaned_data = super().clean()
+        document, action = cleaned_data.get("document"), cleaned_data.get("action")
+        if document is not None:
+            self.instance.status_before = (
+                action.status if action else document.follow_up_status
+            )
+        return cleaned_data
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The one rule of record_update that model validation does not check, once
+        # the entry is otherwise valid, so that its message comes alone.
+        if self.errors:
+            return
+        update = self.instance
+        later = ProgressUpdate.objects.filter(
+            document=update.document,
+            action=update.action,
+            happened_on__gt=update.happened_on,
+        )
+        if update.status_changed and later.exists():
+            self.add_error(
+                "happened_on",
+                _(
+                    "A later update is already recorded, so this one cannot change "
+                    "the current status; record it with the current status."
+                ),
+            )
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(UpdateColumns, SimpleHistoryAdmin):
+    """Updates are recorded here, through ``followup.record_update``, which also
+    changes the document's or the action's status. Once recorded, the subject, date
+    and statuses stay as they are: a correction is a new update."""
+
+    list_display = (
+        "title",
+        "date",
+        "document",
+        "action",
+        "status_change",
+        "confidence",
+        "recorded_by",
+    )
+    list_filter = (UpdateSubjectFilter, StatusAfterFilter, "confidence")
+    list_select_related = ("document", "action", "recorded_by")
+    search_fields = ("title", "text", "document__title", "action__title")
+    date_hierarchy = "happened_on"
+    list_per_page = 50
+    autocomplete_fields = ("document", "action", "source")
+    add_fieldsets = (
+        (None, {"fields": ("document", "action")}),
+        (
+            _("What happened"),
+            {
+                "fields": (
+                    ("happened_on", "date_precision"),
+                    "title",
+                    "text",
+                    "status_after",
+                )
+            },
+        ),
+        (_("Source"), {"fields": ("source", "confidence")}),
+    )
+    fieldsets = (
+        (None, {"fields": ("document", "action")}),
+        (
+            _("What happened"),
+            {
+                "fields": (
+                    ("happened_on", "date_precision"),
+                    "title",
+                    "text",
+                    ("status_before", "status_after"),
+                )
+            },
+        ),
+        (_("Source"), {"fields": ("source", "confidence")}),
+        (
+            _("Record"),
+            {"classes": ("collapse",), "fields": ("recorded_by", "created_at")},
+        ),
+    )
+    change_readonly_fields = (
+        "document",
+        "action",
+        "happened_on",
+        "date_precision",
+        "status_before",
+        "status_after",
+        "recorded_by",
+        "created_at",
+    )
+
+    def get_fieldsets(self, request, obj=None):
+        return self.add_fieldsets if obj is None else self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.change_readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = ProgressUpdateAddForm
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        update = followup.record_update(
+            document=obj.document,
+            action=obj.action,
+            happened_on=obj.happened_on,
+            date_precision=obj.date_precision,
+            title=obj.title,
+            text=obj.text,
+            status_after=obj.status_after,
+            source=obj.source,
+            confidence=obj.confidence,
+            user=request.user,
+        )
+        # The admin goes on with ``obj`` (its log entry, the redirect): make it the
+        # row the service saved.
+        obj.pk = update.pk
+        obj._state.adding = False
+        obj._state.db = update._state.db
+        obj.refresh_from_db()
+
+
+@admin.register(ReminderLog)
+class ReminderLogAdmin(admin.ModelAdmin):
+    """What the daily reminders sent; only ``send_followup_reminders`` writes it."""
+
+    list_display = (
+        "recipient",
+        "sent_on",
+        "sent_at",
+        "overdue_count",
+        "due_soon_count",
+    )
+    search_fields = ("recipient",)
+    date_hierarchy = "sent_on"
+    list_per_page = 50
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

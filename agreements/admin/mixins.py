@@ -1,0 +1,293 @@
+"""What the register's admins share: optimistic locking (no lost edits), review
+before publishing, and helpers for links and dates."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.options import csrf_protect_m
+from django.core.exceptions import ValidationError
+from django.db import models, router, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from .history import HistoryContextHelper, format_moment
+
+
+def admin_change_url(obj):
+    opts = obj._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=(obj.pk,))
+
+
+def record_update_url(document, action=None):
+    """The progress update add page, with the document (and action) filled in."""
+    params = {"document": document.pk}
+    if action is not None:
+        params["action"] = action.pk
+    return f"{reverse('admin:agreements_progressupdate_add')}?{urlencode(params)}"
+
+
+# --- No lost edits: optimistic locking ------------------------------------------------
+
+
+def conflict_message(instance):
+    """What the second of two editors is told: who saved meanwhile, and where the
+    current version is."""
+    opts = instance._meta
+    latest = instance.history.select_related("history_user").first()
+    change = ""
+    if latest is not None:
+        change = (
+            _(" (the latest change: by %(user)s, %(moment)s)")
+            % {
+                "user": latest.history_user,
+                "moment": format_moment(latest.history_date),
+            }
+            if latest.history_user
+            else _(" (the latest change: %(moment)s)")
+            % {"moment": format_moment(latest.history_date)}
+        )
+    return format_html(
+        "{} <a href='{}'>{}</a>{}",
+        _(
+            "This %(model)s was changed by someone else while you were editing "
+            "it%(change)s, so your changes were not saved: they would have "
+            "overwritten theirs. What you entered is still shown below."
+        )
+        % {"model": opts.verbose_name, "change": change},
+        admin_change_url(instance),
+        _("Open the current version"),
+        _(", then make your changes again."),
+    )
+
+
+class VersionedAdminForm(forms.ModelForm):
+    """Carries the version the record had when the form was opened, in a hidden
+    field, and refuses to save over a later one (a non-field error).
+
+    The check here tells the user early; ``VersionedAdminMixin.save_model`` makes it
+    certain with an atomic claim of the next version.
+    """
+
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # model_to_dict() leaves out non-editable fields; the history revert form's
+        # instance has the stored version too (it is not kept in history).
+        self.initial.setdefault("version", self.instance.version)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is None:
+            return cleaned_data
+        try:
+            version = int(cleaned_data.get("version") or "")
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "This form does not say which version of the %(model)s it "
+                    "edits, so it was not saved. Open the page again."
+                )
+                % {"model": self.instance._meta.verbose_name},
+                code="no_version",
+            ) from None
+        if version != self.instance.version:
+            raise ValidationError(conflict_message(self.instance), code="edit_conflict")
+        cleaned_data["version"] = version
+        return cleaned_data
+
+
+class VersionedAdminMixin:
+    """Optimistic locking for a model with a ``version`` field.
+
+    Two staff members open the same record; the first saves; the second's save is
+    refused with the form shown again, a message saying who changed it and when, and
+    a link to the current version. Nothing of the refused submission is saved, its
+    inlines included: the check is in the form, so Django saves nothing. Should the
+    first save land between that check and the second's save, the atomic claim in
+    ``save_model`` fails, the transaction (inlines too) rolls back, and the view runs
+    again, which then shows the same message.
+    """
+
+    form = VersionedAdminForm
+    # The revert form needs the hidden version too (the change form's template,
+    # admin/agreements/change_form.html, renders it).
+    object_history_form_template = "admin/agreements/object_history_form.html"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            services.claim_version(instance=obj, version=form.cleaned_data["version"])
+        super().save_model(request, obj, form, change)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return self._retry_on_conflict(
+            request, object_id, super().changeform_view, form_url, extra_context
+        )
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        def revert(request, object_id, version_id, extra_context):
+            # simple-history's revert saves outside a transaction; the claim needs one.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super(VersionedAdminMixin, self).history_form_view(
+                    request, object_id, version_id, extra_context
+                )
+
+        return self._retry_on_conflict(
+            request, object_id, revert, version_id, extra_context
+        )
+
+    def _retry_on_conflict(self, request, object_id, view, *args):
+        try:
+            return view(request, object_id, *args)
+        except services.EditConflict:
+            pass
+        # Everything was rolled back; run again: the form now sees the new version.
+        try:
+            return view(request, object_id, *args)
+        except services.EditConflict as conflict:
+            self.message_user(
+                request,
+                _(
+                    "Your changes were not saved: the %(model)s was being changed "
+                    "at the same time. Open it again."
+                )
+                % {"model": self.opts.verbose_name},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(admin_change_url(conflict.instance))
+
+
+class BumpsParentVersionMixin:
+    """For the page of a part of a record that the record's own form also edits as an
+    inline (a party of a document, say): a change here refuses the record's forms
+    opened before, which would write the part back as it was."""
+
+    #: The foreign key to the record that has a version.
+    versioned_parent = "document"
+
+    def _bump_parent(self, obj):
+        field = self.model._meta.get_field(self.versioned_parent)
+        parent_id = getattr(obj, field.attname)
+        if parent_id is not None:
+            services.bump_version(model=field.related_model, pk=parent_id)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._bump_parent(obj)
+
+    def delete_model(self, request, obj):
+        self._bump_parent(obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._bump_parent(obj)
+        super().delete_queryset(request, queryset)
+
+
+# --- Review before publishing ---------------------------------------------------------
+
+
+class PublishingAdminMixin:
+    """Only publishers (the model's ``publish_<model>`` permission) publish.
+
+    For others the flag is read-only on every form and kept as stored on save
+    (``services.set_publication``), new records are drafts, and the publish and
+    unpublish actions are neither offered nor accepted from a crafted POST.
+    Publishing from a form records who and when, as the bulk actions do.
+    """
+
+    publish_actions = ("publish", "unpublish")
+
+    def has_publish_permission(self, request):
+        return services.can_publish(request.user, self.model)
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        if not self.has_publish_permission(request):
+            readonly += ("is_published",)
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        services.set_publication(instance=obj, user=request.user)
+        super().save_model(request, obj, form, change)
+
+    @csrf_protect_m
+    def changelist_view(self, request, extra_context=None):
+        posted = set(request.POST.getlist("action")) if request.method == "POST" else ()
+        if (
+            set(self.publish_actions) & set(posted)
+            and self.has_view_or_change_permission(request)
+            and not self.has_publish_permission(request)
+        ):
+            self.message_user(
+                request,
+                _(
+                    "Only publishers can publish or unpublish %(records)s; nothing "
+                    "was changed."
+                )
+                % {"records": self.opts.verbose_name_plural},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
+
+    def _publish_action(self, request, queryset, *, published):
+        count = services.set_published(
+            records=queryset, published=published, user=request.user
+        )
+        opts = self.opts
+        name = opts.verbose_name if count == 1 else opts.verbose_name_plural
+        if published:
+            message = _("%(count)d %(name)s published.")
+        else:
+            message = _("%(count)d %(name)s withdrawn from the public site.")
+        self.message_user(request, message % {"count": count, "name": name})
+
+    @admin.action(
+        description=_("Publish selected %(verbose_name_plural)s"),
+        permissions=("publish",),
+    )
+    def publish(self, request, queryset):
+        self._publish_action(request, queryset, published=True)
+
+    @admin.action(
+        description=_("Unpublish selected %(verbose_name_plural)s"),
+        permissions=("publish",),
+    )
+    def unpublish(self, request, queryset):
+        self._publish_action(request, queryset, published=False)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # Shows "published by: None → dana" rather than a "deleted user".
+        return HistoryContextHelper(self.model, historical_record)
+
+    @admin.display(description=_("publication"))
+    def publication(self, obj):
+        if obj is None or obj.pk is None:
+            return _("A new record is a draft until a publisher publishes it.")
+        if not obj.is_published:
+            return _("Not published: a publisher publishes it after review.")
+        if obj.published_at is None:
+            return _("Published (who and when were not recorded then).")
+        return _("Published by %(user)s, %(moment)s.") % {
+            "user": obj.published_by or _("a deleted user"),
+            "moment": format_moment(obj.published_at),
+        }
+
+    @admin.display(description=_("published by"), ordering="published_at")
+    def published_column(self, obj):
+        if not obj.is_published or obj.published_at is None:
+            return None
+        return format_html(
+            "{}<br>{}",
+            obj.published_by or _("a deleted user"),
+            formats.date_format(timezone.localtime(obj.published_at), "DATE_FORMAT"),
+        )
+
+
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}

@@ -1,0 +1,666 @@
+"""The register's admins: countries, topics, bodies, sources, events, documents,
+parties and relations."""
+
+from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from ..models import (
+    Body,
+    BodyName,
+    Country,
+    Document,
+    DocumentCitation,
+    DocumentTitle,
+    Event,
+    EventCitation,
+    Party,
+    PartyCitation,
+    Relation,
+    Source,
+    Topic,
+)
+from .filters import (
+    BodyCountryFilter,
+    PartyCountryFilter,
+    PublishedByFilter,
+    RecentEventFilter,
+    SignatureYearFilter,
+)
+from .followup import (
+    ActionInline,
+    ProgressUpdateInline,
+    RecordsUpdatesMixin,
+    follow_up_status_action,
+)
+from .history import related_history
+from .mixins import (
+    HTTPS_URLS,
+    BumpsParentVersionMixin,
+    PublishingAdminMixin,
+    VersionedAdminMixin,
+    admin_change_url,
+    record_update_url,
+)
+
+# --- Countries and topics -------------------------------------------------------------
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+    list_per_page = 50
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "documents_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    list_per_page = 50
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request).annotate(documents_count=Count("documents"))
+        )
+
+    @admin.display(description=_("documents"), ordering="documents_count")
+    def documents_count(self, obj):
+        return obj.documents_count
+
+
+# --- Bodies ---------------------------------------------------------------------------
+
+
+class BodyNameInline(admin.TabularInline):
+    model = BodyName
+    extra = 0
+    fields = ("name", "short_name", "valid_from", "valid_until", "note")
+
+
+#: An address typed without a scheme is taken as https:// (Django 6's default).
+
+
+@admin.register(Body)
+class BodyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ("name", "short_name", "kind", "country", "parent", "documents")
+    list_filter = (BodyCountryFilter, "kind")
+    list_select_related = ("country", "parent")
+    search_fields = ("name", "short_name", "former_names__name")
+    autocomplete_fields = ("country", "parent")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = (BodyNameInline,)
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("name", "short_name", "slug", "kind", "country", "parent")}),
+        (
+            _("Details"),
+            {"classes": ("collapse",), "fields": ("website", "description")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        # One party per document and body, so parties count documents.
+        return super().get_queryset(request).annotate(documents_count=Count("parties"))
+
+    @admin.display(description=_("documents"), ordering="documents_count")
+    def documents(self, obj):
+        return obj.documents_count
+
+
+@admin.register(BodyName)
+class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+    versioned_parent = "body"
+
+    list_display = ("name", "short_name", "body", "valid_from", "valid_until")
+    list_select_related = ("body",)
+    search_fields = ("name", "short_name", "body__name")
+    autocomplete_fields = ("body",)
+    list_per_page = 50
+
+
+# --- Sources --------------------------------------------------------------------------
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
+    list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
+    search_fields = ("url", "title", "publisher")
+    date_hierarchy = "published_on"
+    list_per_page = 50
+
+
+# --- Events ---------------------------------------------------------------------------
+
+
+class EventCitationInline(admin.TabularInline):
+    model = EventCitation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "confidence", "claim", "note")
+
+
+@admin.register(Event)
+class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, SimpleHistoryAdmin):
+    list_display = (
+        "title",
+        "kind",
+        "date",
+        "place",
+        "documents_reported",
+        "documents_recorded",
+        "reconciliation",
+        "is_published",
+        "published_column",
+    )
+    list_filter = ("kind", "is_published", PublishedByFilter)
+    list_select_related = ("country", "published_by")
+    actions = ("publish", "unpublish")
+    search_fields = ("title", "slug", "city")
+    date_hierarchy = "date"
+    autocomplete_fields = ("country",)
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("reconciliation", "document_list", "publication", "updated_at")
+    inlines = (EventCitationInline,)
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "kind", "date", "end_date")}),
+        (_("Place"), {"fields": ("city", "country")}),
+        (
+            _("Documents"),
+            {
+                "fields": ("documents_reported", "reconciliation", "document_list"),
+                "description": _(
+                    "Compare the number the sources report with the documents "
+                    "recorded for this event."
+                ),
+            },
+        ),
+        (
+            _("Description and publication"),
+            {
+                "classes": ("collapse",),
+                "fields": (
+                    "description",
+                    "is_published",
+                    "publication",
+                    "updated_at",
+                ),
+            },
+        ),
+    )
+
+    def get_queryset(self, request):
+        # Staff see every document recorded, published or not.
+        return super().get_queryset(request).with_recorded_count(published_only=False)
+
+    @admin.display(description=_("place"), ordering="city")
+    def place(self, obj):
+        return ", ".join(str(part) for part in (obj.city, obj.country) if part)
+
+    @admin.display(description=_("documents recorded"), ordering="documents_recorded")
+    def documents_recorded(self, obj):
+        return obj.documents_recorded
+
+    @admin.display(description=_("reconciliation"))
+    def reconciliation(self, obj):
+        if obj.pk is None:
+            return "—"
+        numbers = obj.reconciliation(obj.documents_recorded)
+        if numbers["reported"] is None:
+            return _("%(recorded)d recorded, number reported unknown") % numbers
+        if numbers["missing"]:
+            return (
+                _(
+                    "%(reported)d reported, %(recorded)d recorded, "
+                    "%(missing)d still to identify"
+                )
+                % numbers
+            )
+        return _("%(reported)d reported, %(recorded)d recorded") % numbers
+
+    @admin.display(description=_("documents recorded"))
+    def document_list(self, obj):
+        if obj.pk is None:
+            return "—"
+        documents = obj.documents.order_by("signed_on", "title")
+        if not documents:
+            return _("No document recorded yet.")
+        rows = format_html_join(
+            "",
+            "<li><a href='{}'>{}</a> ({}, {}{})</li>",
+            (
+                (
+                    admin_change_url(document),
+                    document.title,
+                    document.get_kind_display(),
+                    document.signed_on,
+                    "" if document.is_published else _(", unpublished"),
+                )
+                for document in documents
+            ),
+        )
+        changelist = reverse("admin:agreements_document_changelist")
+        return format_html(
+            "<ul>{}</ul><p><a href='{}?event={}'>{}</a></p>",
+            rows,
+            changelist,
+            obj.pk,
+            _("Open them in the documents list"),
+        )
+
+
+@admin.register(EventCitation)
+class EventCitationAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+    versioned_parent = "event"
+
+    list_display = ("source", "event", "confidence", "claim")
+    list_filter = ("confidence",)
+    list_select_related = ("source", "event")
+    search_fields = ("event__title", "source__url", "source__title", "claim")
+    autocomplete_fields = ("event", "source")
+    list_per_page = 50
+
+
+# --- Documents ------------------------------------------------------------------------
+
+
+class PartyInlineFormSet(BaseInlineFormSet):
+    """Two or more parties; new rows are numbered after the existing ones."""
+
+    default_error_messages = {
+        "too_few_forms": _(
+            "A document has at least %(num)d parties: add the body on each side."
+        ),
+    }
+
+    def get_unique_error_message(self, unique_check):
+        if "body" in unique_check:
+            return _("A body signs a document once: remove the second row for it.")
+        if "order" in unique_check:
+            return _("Two parties have the same order: number them 1, 2, 3…")
+        return super().get_unique_error_message(unique_check)
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        if index is not None and index >= self.initial_form_count():
+            taken = [party.order for party in self.get_queryset()]
+            start = max(taken, default=0) + 1
+            kwargs["initial"] = {"order": start + index - self.initial_form_count()}
+        return kwargs
+
+
+class PartyInline(admin.TabularInline):
+    model = Party
+    formset = PartyInlineFormSet
+    extra = 0
+    min_num = 2
+    autocomplete_fields = ("body",)
+    fields = (
+        "order",
+        "body",
+        "signatory_name",
+        "signatory_position",
+        "signature_sources",
+    )
+    readonly_fields = ("signature_sources",)
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # min_num alone only shows two rows; validate_min refuses fewer.
+        return super().get_formset(request, obj, validate_min=True, **kwargs)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("body")
+            .annotate(citations_count=Count("citations"))
+        )
+
+    @admin.display(description=_("signature sources"))
+    def signature_sources(self, obj):
+        if obj.pk is None:
+            return _("Save first, then add its sources.")
+        count = getattr(obj, "citations_count", None)
+        if count is None:
+            count = obj.citations.count()
+        label = ngettext("%(count)d source: edit", "%(count)d sources: edit", count)
+        return format_html(
+            "<a href='{}'>{}</a>", admin_change_url(obj), label % {"count": count}
+        )
+
+
+class RelationInline(admin.TabularInline):
+    model = Relation
+    fk_name = "from_document"
+    extra = 0
+    autocomplete_fields = ("to_document", "source")
+    fields = ("kind", "to_document", "confidence", "source", "note")
+    verbose_name = _("relation to another document")
+    verbose_name_plural = _("relations to other documents")
+
+
+class DocumentCitationInline(admin.TabularInline):
+    model = DocumentCitation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "confidence", "claim", "note")
+
+
+class DocumentTitleInline(admin.TabularInline):
+    model = DocumentTitle
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("language", "title", "is_official", "source")
+
+
+@admin.register(Document)
+class DocumentAdmin(
+    VersionedAdminMixin, PublishingAdminMixin, RecordsUpdatesMixin, SimpleHistoryAdmin
+):
+    list_display = (
+        "title",
+        "kind",
+        "signed_on",
+        "parties_display",
+        "legal_status",
+        "follow_up_status",
+        "is_published",
+        "published_column",
+    )
+    list_filter = (
+        "kind",
+        "legal_status",
+        "follow_up_status",
+        PartyCountryFilter,
+        RecentEventFilter,
+        "topics",
+        "is_published",
+        PublishedByFilter,
+        SignatureYearFilter,
+    )
+    list_select_related = ("published_by",)
+    search_fields = (
+        "title",
+        "summary",
+        "parties__body__name",
+        "parties__signatory_name",
+    )
+    date_hierarchy = "signed_on"
+    list_per_page = 50
+    # The full count is a COUNT(*) over the whole register on every page view.
+    show_full_result_count = False
+    save_on_top = True
+    actions = (
+        "publish",
+        "unpublish",
+        *(follow_up_status_action(status) for status in Document.FollowUpStatus),
+    )
+    autocomplete_fields = ("event", "signed_country")
+    filter_horizontal = ("topics",)
+    # Only while the slug can change: see get_prepopulated_fields(). (The history
+    # revert form reads this attribute directly: no prepopulating there.)
+    prepopulated_fields = {}
+    readonly_fields = (
+        "follow_up",
+        "publication",
+        "incoming_relations",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (
+        PartyInline,
+        RelationInline,
+        DocumentCitationInline,
+        DocumentTitleInline,
+        ActionInline,
+        ProgressUpdateInline,
+    )
+    object_history_template = "admin/agreements/document/object_history.html"
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    "title",
+                    "slug",
+                    "kind",
+                    "signed_on",
+                    ("signed_city", "signed_country"),
+                    "summary",
+                    "topics",
+                )
+            },
+        ),
+        (_("Event"), {"fields": ("event", "event_confidence")}),
+        (
+            _("Status"),
+            {
+                "fields": (
+                    "legal_status",
+                    "entered_into_force_on",
+                    "ended_on",
+                    "follow_up_status",
+                    "is_published",
+                    "publication",
+                )
+            },
+        ),
+        (
+            _("Validity period"),
+            {
+                "classes": ("collapse",),
+                "fields": ("valid_from", "valid_until", "validity_note"),
+            },
+        ),
+        (_("Referred to by other documents"), {"fields": ("incoming_relations",)}),
+        (
+            _("Record"),
+            {"classes": ("collapse",), "fields": ("created_at", "updated_at")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_parties()
+
+    def get_inlines(self, request, obj):
+        # A document being added has no updates yet.
+        if obj is None:
+            return [i for i in self.inlines if i is not ProgressUpdateInline]
+        return self.inlines
+
+    def get_fieldsets(self, request, obj=None):
+        # A new document starts with a follow-up status; after that it changes only
+        # by recording an update, so the change form shows it read-only.
+        if obj is None:
+            return self.fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        "follow_up" if field == "follow_up_status" else field
+                        for field in options["fields"]
+                    ),
+                },
+            )
+            for name, options in self.fieldsets
+        ]
+
+    def is_public(self, obj):
+        """Whether ``obj`` is published as stored, which is what the slug rule
+        follows: not as a submitted form or a reverted historical version says."""
+        if obj is None or obj.pk is None:
+            return False
+        if not hasattr(obj, "_stored_is_published"):
+            obj._stored_is_published = Document.objects.filter(
+                pk=obj.pk, is_published=True
+            ).exists()
+        return obj._stored_is_published
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        # The slug is in public URLs: it stays as it is while the document is public.
+        if self.is_public(obj):
+            return ("slug", *readonly)
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if self.is_public(obj):
+            return {}
+        return {"slug": ("title",)}
+
+    def save_model(self, request, obj, form, change):
+        if self.is_public(obj):
+            # A reverted historical version carries its own slug.
+            obj.slug = Document.objects.values_list("slug", flat=True).get(pk=obj.pk)
+        super().save_model(request, obj, form, change)
+
+    @admin.display(description=_("follow-up status"))
+    def follow_up(self, obj):
+        return format_html(
+            '{}<div class="help">{} <a href="{}">{}</a></div>',
+            obj.get_follow_up_status_display(),
+            _("It changes only when an update is recorded:"),
+            record_update_url(obj),
+            _("record an update"),
+        )
+
+    @admin.display(description=_("parties"))
+    def parties_display(self, obj):
+        # From the prefetch in get_queryset(): no query per row.
+        return " / ".join(
+            f"{party.body_name_at_signing} ({party.body.country.code})"
+            for party in obj.parties.all()
+        )
+
+    @admin.display(description=_("referred to by"))
+    def incoming_relations(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        relations = obj.relations_to.select_related("from_document").order_by(
+            "kind", "from_document__title"
+        )
+        if not relations:
+            return _("No other document refers to this one.")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                "<li>{} <a href='{}'>{}</a> ({})</li>",
+                (
+                    (
+                        relation.inverse_label,
+                        admin_change_url(relation.from_document),
+                        relation.from_document,
+                        relation.get_confidence_display(),
+                    )
+                    for relation in relations
+                ),
+            ),
+        )
+
+    def history_view(self, request, object_id, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "related_history": related_history(unquote(object_id)),
+        }
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+
+@admin.register(DocumentTitle)
+class DocumentTitleAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+    list_display = ("title", "language", "is_official", "document")
+    list_filter = ("language", "is_official")
+    list_select_related = ("document",)
+    search_fields = ("title", "document__title")
+    autocomplete_fields = ("document", "source")
+    list_per_page = 50
+
+
+@admin.register(DocumentCitation)
+class DocumentCitationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+    list_display = ("source", "document", "confidence", "claim")
+    list_filter = ("confidence",)
+    list_select_related = ("source", "document")
+    search_fields = ("document__title", "source__url", "source__title", "claim")
+    autocomplete_fields = ("document", "source")
+    list_per_page = 50
+
+
+# --- Parties and signatures -----------------------------------------------------------
+
+
+class PartyCitationInline(admin.TabularInline):
+    model = PartyCitation
+    extra = 0
+    autocomplete_fields = ("source",)
+    fields = ("source", "confidence", "claim", "note")
+
+
+@admin.register(Party)
+class PartyAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+    list_display = ("__str__", "document", "order", "signatory_position")
+    search_fields = (
+        "signatory_name",
+        "body__name",
+        "body__short_name",
+        "document__title",
+    )
+    autocomplete_fields = ("document", "body")
+    inlines = (PartyCitationInline,)
+    list_per_page = 50
+    fieldsets = (
+        (None, {"fields": ("document", "body", "order")}),
+        (
+            _("Signature"),
+            {"fields": ("signatory_name", "signatory_position", "note")},
+        ),
+    )
+
+    def get_queryset(self, request):
+        # The party's name is its body's, so autocomplete results need the body
+        # too; and a select_related() here makes the changelist skip
+        # list_select_related, hence both relations.
+        return super().get_queryset(request).select_related("body", "document")
+
+
+@admin.register(PartyCitation)
+class PartyCitationAdmin(SimpleHistoryAdmin):
+    list_display = ("source", "party", "confidence", "claim")
+    list_filter = ("confidence",)
+    list_select_related = ("source", "party__body")
+    search_fields = (
+        "party__body__name",
+        "party__signatory_name",
+        "source__url",
+        "source__title",
+        "claim",
+    )
+    autocomplete_fields = ("party", "source")
+    list_per_page = 50
+
+
+# --- Relations ------------------------------------------------------------------------
+
+
+@admin.register(Relation)
+class RelationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+    versioned_parent = "from_document"
+
+    list_display = ("from_document", "kind", "to_document", "confidence")
+    list_filter = ("kind", "confidence")
+    list_select_related = ("from_document", "to_document")
+    search_fields = ("from_document__title", "to_document__title", "note")
+    autocomplete_fields = ("from_document", "to_document", "source")
+    list_per_page = 50
