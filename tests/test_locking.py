@@ -2,7 +2,6 @@
 is refused with a message and a link to the current version, and nothing of it is
 saved, its inlines included (optimistic locking with a version number)."""
 
-import re
 import threading
 from http import HTTPStatus
 
@@ -22,8 +21,7 @@ from tests.factories import (
     SourceFactory,
     bilateral_document,
 )
-from tests.test_admin import admin_url, change_url, form_data
-from tests.test_publishing import revert_data
+from tests.test_admin import change_url, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -259,27 +257,6 @@ def test_events_and_bodies_are_locked_too(alice, bob, model, factory, field):
     verbose_name = model._meta.verbose_name
     assert f"This {verbose_name} {CONFLICT}" in non_field_errors(response)[0]
     assert getattr(model.objects.get(pk=record.pk), field) == "Alice's"
-
-
-def test_reverting_from_a_stale_page_is_refused(alice, bob):
-    document = bilateral_document(title="First")
-    data = form_data(alice.get(change_url(document)))
-    data["title"] = "Second"
-    assert alice.post(change_url(document), data).status_code == 302
-    first_version = document.history.order_by("history_date").first()
-    revert_url = admin_url(Document, "simple_history", document.pk, first_version.pk)
-    revert_page = bob.get(revert_url)
-    assert 'name="version" value="2"' in revert_page.content.decode()
-    revert = revert_data(revert_page)
-
-    data = form_data(alice.get(change_url(document)))
-    data["title"] = "Third"
-    assert alice.post(change_url(document), data).status_code == 302
-    response = bob.post(revert_url, revert)
-
-    assert response.status_code == HTTPStatus.OK
-    assert CONFLICT in re.sub(r"\s+", " ", response.content.decode())
-    assert Document.objects.get(pk=document.pk).title == "Third"
 
 
 @pytest.mark.skipif(

@@ -14,7 +14,6 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..followup import services as followup
 from ..models import (
@@ -32,6 +31,7 @@ from .filters import (
     StatusAfterFilter,
     UpdateSubjectFilter,
 )
+from .history import HistoryAdmin
 from .mixins import BumpsParentVersionMixin, record_update_url
 
 
@@ -250,7 +250,7 @@ class ActionCitationInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, SimpleHistoryAdmin):
+class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, HistoryAdmin):
     list_display = (
         "document",
         "title",
@@ -391,7 +391,7 @@ class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, SimpleHistoryAdm
 
 
 @admin.register(ActionCitation)
-class ActionCitationAdmin(SimpleHistoryAdmin):
+class ActionCitationAdmin(HistoryAdmin):
     list_display = ("source", "action", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "action")
@@ -460,7 +460,7 @@ class ProgressUpdateAddForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(UpdateColumns, SimpleHistoryAdmin):
+class ProgressUpdateAdmin(UpdateColumns, HistoryAdmin):
     """Updates are recorded here, through ``followup.record_update``, which also
     changes the document's or the action's status. Once recorded, the subject, date
     and statuses stay as they are: a correction is a new update."""

@@ -3,9 +3,10 @@ changes beside a document's own."""
 
 import datetime
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
@@ -107,3 +108,23 @@ def related_history(document_id):
         key=lambda e: (e["record"].history_date, e["record"].history_id), reverse=True
     )
     return entries
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History pages without reverting.
+
+    A revert would write an old version straight over the record, past the services
+    that record follow-up changes and settle publication, so it is refused on the
+    server (403, nothing saved), not only hidden (``SIMPLE_HISTORY_REVERT_DISABLED``
+    hides the button). Past versions can still be viewed.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            raise PermissionDenied(
+                _(
+                    "Reverting to an earlier version is not possible here: make the "
+                    "change on the record's own page."
+                )
+            )
+        return super().history_form_view(request, object_id, version_id, extra_context)

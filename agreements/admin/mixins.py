@@ -5,7 +5,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import ValidationError
-from django.db import models, router, transaction
+from django.db import models
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -114,9 +114,6 @@ class VersionedAdminMixin:
     """
 
     form = VersionedAdminForm
-    # The revert form needs the hidden version too (the change form's template,
-    # admin/agreements/change_form.html, renders it).
-    object_history_form_template = "admin/agreements/object_history_form.html"
 
     def save_model(self, request, obj, form, change):
         if change:
@@ -126,18 +123,6 @@ class VersionedAdminMixin:
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         return self._retry_on_conflict(
             request, object_id, super().changeform_view, form_url, extra_context
-        )
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        def revert(request, object_id, version_id, extra_context):
-            # simple-history's revert saves outside a transaction; the claim needs one.
-            with transaction.atomic(using=router.db_for_write(self.model)):
-                return super(VersionedAdminMixin, self).history_form_view(
-                    request, object_id, version_id, extra_context
-                )
-
-        return self._retry_on_conflict(
-            request, object_id, revert, version_id, extra_context
         )
 
     def _retry_on_conflict(self, request, object_id, view, *args):

@@ -9,7 +9,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import (
     Body,
@@ -39,7 +38,7 @@ from .followup import (
     RecordsUpdatesMixin,
     follow_up_status_action,
 )
-from .history import related_history
+from .history import HistoryAdmin, related_history
 from .mixins import (
     HTTPS_URLS,
     BumpsParentVersionMixin,
@@ -89,7 +88,7 @@ class BodyNameInline(admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
+class BodyAdmin(VersionedAdminMixin, HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("name", "short_name", "kind", "country", "parent", "documents")
     list_filter = (BodyCountryFilter, "kind")
@@ -131,7 +130,7 @@ class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
     search_fields = ("url", "title", "publisher")
@@ -150,7 +149,7 @@ class EventCitationInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, SimpleHistoryAdmin):
+class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, HistoryAdmin):
     list_display = (
         "title",
         "kind",
@@ -365,7 +364,7 @@ class DocumentTitleInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
-    VersionedAdminMixin, PublishingAdminMixin, RecordsUpdatesMixin, SimpleHistoryAdmin
+    VersionedAdminMixin, PublishingAdminMixin, RecordsUpdatesMixin, HistoryAdmin
 ):
     list_display = (
         "title",
@@ -589,7 +588,7 @@ class DocumentTitleAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 
 
 @admin.register(DocumentCitation)
-class DocumentCitationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+class DocumentCitationAdmin(BumpsParentVersionMixin, HistoryAdmin):
     list_display = ("source", "document", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "document")
@@ -609,7 +608,7 @@ class PartyCitationInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+class PartyAdmin(BumpsParentVersionMixin, HistoryAdmin):
     list_display = ("__str__", "document", "order", "signatory_position")
     search_fields = (
         "signatory_name",
@@ -636,7 +635,7 @@ class PartyAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
 
 
 @admin.register(PartyCitation)
-class PartyCitationAdmin(SimpleHistoryAdmin):
+class PartyCitationAdmin(HistoryAdmin):
     list_display = ("source", "party", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "party__body")
@@ -655,7 +654,7 @@ class PartyCitationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(BumpsParentVersionMixin, SimpleHistoryAdmin):
+class RelationAdmin(BumpsParentVersionMixin, HistoryAdmin):
     versioned_parent = "from_document"
 
     list_display = ("from_document", "kind", "to_document", "confidence")
