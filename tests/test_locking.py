@@ -298,3 +298,117 @@ def test_two_simultaneous_claims_of_one_version_let_exactly_one_through():
 
     assert results == {"first": "saved", "second": "refused"}
     assert Document.objects.get(pk=document.pk).version == 2
+
+
+# --- Statuses only a recorded update changes ------------------------------------------
+
+
+def _record_while_saving(monkeypatch, admin_class, record):
+    """Make ``record`` change while its page is being saved: the update lands between
+    the moment the admin reads the row and the moment it writes it."""
+    original = admin_class.get_object
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = original(self, request, object_id, from_field)
+        if request.method == "POST":
+            record()
+        return obj
+
+    monkeypatch.setattr(admin_class, "get_object", get_object)
+
+
+def test_an_update_recorded_while_the_document_is_saved_is_kept(
+    admin_client, monkeypatch
+):
+    from agreements.admin.register import DocumentAdmin
+    from agreements.followup.services import record_update
+
+    document = bilateral_document()
+    data = form_data(admin_client.get(change_url(document)))
+    data["title"] = "Edited meanwhile"
+    _record_while_saving(
+        monkeypatch,
+        DocumentAdmin,
+        lambda: record_update(
+            document=document,
+            happened_on=document.signed_on,
+            title="Work began",
+            status_after=Document.FollowUpStatus.IN_PROGRESS,
+        ),
+    )
+
+    assert admin_client.post(change_url(document), data).status_code == 302
+
+    document.refresh_from_db()
+    assert document.title == "Edited meanwhile"
+    assert document.follow_up_status == Document.FollowUpStatus.IN_PROGRESS
+    latest = document.history.order_by("-history_date", "-history_id").first()
+    assert latest.follow_up_status == Document.FollowUpStatus.IN_PROGRESS
+
+
+def test_an_update_recorded_while_the_action_is_saved_is_kept(
+    admin_client, monkeypatch
+):
+    from agreements.admin.followup import ActionAdmin
+    from agreements.followup.services import record_update
+    from agreements.models import Action
+    from tests.factories import ActionFactory
+
+    action = ActionFactory()
+    data = form_data(admin_client.get(change_url(action)))
+    data["title"] = "Edited meanwhile"
+    _record_while_saving(
+        monkeypatch,
+        ActionAdmin,
+        lambda: record_update(
+            document=action.document,
+            action=action,
+            happened_on=action.document.signed_on,
+            title="Done",
+            status_after=Action.Status.DONE,
+        ),
+    )
+
+    assert admin_client.post(change_url(action), data).status_code == 302
+
+    action.refresh_from_db()
+    assert action.title == "Edited meanwhile"
+    assert (action.status, action.completed_on) == (
+        Action.Status.DONE,
+        action.document.signed_on,
+    )
+
+
+def test_an_update_recorded_while_the_actions_inline_is_saved_is_kept(
+    admin_client, monkeypatch
+):
+    from agreements.admin.register import DocumentAdmin
+    from agreements.followup.services import record_update
+    from agreements.models import Action
+    from tests.factories import ActionFactory
+
+    document = bilateral_document()
+    action = ActionFactory(document=document)
+    data = form_data(admin_client.get(change_url(document)))
+    prefix = next(key for key in data if key.endswith("-0-title"))[: -len("title")]
+    data[f"{prefix}title"] = "Edited in the inline"
+    # the inline's rows are read with the form, before the document is saved
+    save_model = DocumentAdmin.save_model
+
+    def record_then_save(self, request, obj, form, change):
+        record_update(
+            document=document,
+            action=action,
+            happened_on=document.signed_on,
+            title="Done",
+            status_after=Action.Status.DONE,
+        )
+        save_model(self, request, obj, form, change)
+
+    monkeypatch.setattr(DocumentAdmin, "save_model", record_then_save)
+
+    assert admin_client.post(change_url(document), data).status_code == 302
+
+    action.refresh_from_db()
+    assert action.title == "Edited in the inline"
+    assert action.status == Action.Status.DONE

@@ -32,7 +32,12 @@ from .filters import (
     UpdateSubjectFilter,
 )
 from .history import HistoryAdmin
-from .mixins import BumpsParentVersionMixin, record_update_url
+from .mixins import (
+    BumpsParentVersionMixin,
+    KeepsRecordedFieldsFormSet,
+    KeepsRecordedFieldsMixin,
+    record_update_url,
+)
 
 
 class RecordsUpdatesMixin:
@@ -153,6 +158,7 @@ class ActionInline(admin.TabularInline):
     recording an update, from the action's own page."""
 
     model = Action
+    formset = KeepsRecordedFieldsFormSet
     extra = 0
     show_change_link = True
     autocomplete_fields = ("responsible_bodies",)
@@ -250,7 +256,9 @@ class ActionCitationInline(admin.TabularInline):
 
 
 @admin.register(Action)
-class ActionAdmin(BumpsParentVersionMixin, RecordsUpdatesMixin, HistoryAdmin):
+class ActionAdmin(
+    BumpsParentVersionMixin, RecordsUpdatesMixin, KeepsRecordedFieldsMixin, HistoryAdmin
+):
     list_display = (
         "document",
         "title",

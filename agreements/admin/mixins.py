@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import csrf_protect_m
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -172,6 +173,54 @@ class BumpsParentVersionMixin:
         for obj in queryset:
             self._bump_parent(obj)
         super().delete_queryset(request, queryset)
+
+
+# --- Statuses that only a recorded update changes -------------------------------------
+
+#: Fields that change only through ``followup.services.record_update`` (each change is
+#: a dated progress update); a form never writes them.
+RECORDED_FIELDS = {
+    "agreements.document": ("follow_up_status",),
+    "agreements.action": ("status", "completed_on"),
+}
+
+
+def keep_recorded_fields(obj):
+    """Before ``obj`` is saved from a form: its recorded fields as stored now.
+
+    The row is locked first (``SELECT ... FOR UPDATE`` where the database has it), so
+    an update recorded while the form was being saved either lands before (and is
+    kept) or waits until this save is done; the form's copy, read when the request
+    began, is never written back over it.
+    """
+    fields = RECORDED_FIELDS.get(obj._meta.label_lower)
+    if not fields or obj.pk is None:
+        return
+    stored = (
+        type(obj)
+        ._default_manager.select_for_update()
+        .filter(pk=obj.pk)
+        .values(*fields)
+        .first()
+    )
+    for name, value in (stored or {}).items():
+        setattr(obj, name, value)
+
+
+class KeepsRecordedFieldsMixin:
+    """For the admin of a model in ``RECORDED_FIELDS``: its own page's saves."""
+
+    def save_model(self, request, obj, form, change):
+        keep_recorded_fields(obj)
+        super().save_model(request, obj, form, change)
+
+
+class KeepsRecordedFieldsFormSet(BaseInlineFormSet):
+    """For an inline of a model in ``RECORDED_FIELDS``: its rows' saves."""
+
+    def save_existing(self, form, obj, commit=True):
+        keep_recorded_fields(obj)
+        return super().save_existing(form, obj, commit=commit)
 
 
 # --- Review before publishing ---------------------------------------------------------

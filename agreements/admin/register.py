@@ -42,6 +42,7 @@ from .history import HistoryAdmin, related_history
 from .mixins import (
     HTTPS_URLS,
     BumpsParentVersionMixin,
+    KeepsRecordedFieldsMixin,
     PublishingAdminMixin,
     VersionedAdminMixin,
     admin_change_url,
@@ -364,7 +365,11 @@ class DocumentTitleInline(admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
-    VersionedAdminMixin, PublishingAdminMixin, RecordsUpdatesMixin, HistoryAdmin
+    VersionedAdminMixin,
+    PublishingAdminMixin,
+    RecordsUpdatesMixin,
+    KeepsRecordedFieldsMixin,
+    HistoryAdmin,
 ):
     list_display = (
         "title",
