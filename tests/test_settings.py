@@ -27,11 +27,17 @@ print(json.dumps({
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "CACHE_BACKEND": s.CACHES["default"]["BACKEND"],
     "CACHE_LOCATION": s.CACHES["default"].get("LOCATION"),
+    "CACHE_OPTIONS": s.CACHES["default"].get("OPTIONS", {}),
+    "CACHE_RETRY_AFTER": s.CACHES["default"].get("RETRY_AFTER"),
     "SESSION_ENGINE": s.SESSION_ENGINE,
     "PAGE_CACHE_SECONDS": s.PAGE_CACHE_SECONDS,
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
     "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
     "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_HSTS_PRELOAD": s.SECURE_HSTS_PRELOAD,
     "TRUSTED_PROXY_COUNT": s.TRUSTED_PROXY_COUNT,
     "AXES_FAILURE_LIMIT": s.AXES_FAILURE_LIMIT,
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
@@ -166,11 +172,29 @@ def test_without_redis_the_cache_is_per_process_and_sessions_in_the_database():
     assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
 
 
-def test_redis_url_makes_redis_the_shared_cache_and_session_cache():
+def test_redis_url_makes_redis_the_shared_cache_and_keeps_sessions_out_of_it():
     values = settings_with(REDIS_URL="redis://cache.example.org:6379/3")
-    assert values["CACHE_BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["CACHE_BACKEND"] == "tracker.cache_backend.FailSoftRedisCache"
     assert values["CACHE_LOCATION"] == "redis://cache.example.org:6379/3"
-    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.cached_db"
+    # A Redis that is down or hung must not sign staff out or refuse logins.
+    assert values["SESSION_ENGINE"] == "django.contrib.sessions.backends.db"
+    # Short waits, then the cache is skipped for a while (tracker.cache_backend).
+    assert values["CACHE_OPTIONS"] == {
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+    }
+    assert values["CACHE_RETRY_AFTER"] == 30
+
+
+def test_the_redis_timeouts_and_pause_come_from_the_environment():
+    values = settings_with(
+        REDIS_URL="redis://cache.example.org:6379/3",
+        DJANGO_CACHE_TIMEOUT_MS="200",
+        DJANGO_CACHE_RETRY_AFTER_SECONDS="10",
+    )
+    assert values["CACHE_OPTIONS"]["socket_timeout"] == 0.2
+    assert values["CACHE_OPTIONS"]["socket_connect_timeout"] == 0.2
+    assert values["CACHE_RETRY_AFTER"] == 10
 
 
 def test_page_cache_login_and_proxy_settings_come_from_the_environment():
@@ -229,6 +253,50 @@ def test_a_prepared_statements_value_that_makes_no_sense_is_refused():
 # --- Production -----------------------------------------------------------------------
 
 
+def minimal_production_env():
+    """Only what DEBUG off requires."""
+    return {
+        "DJANGO_SECRET_KEY": secret_key(),
+        "DJANGO_ALLOWED_HOSTS": "register.example.org",
+        "DJANGO_DEBUG": "0",
+    }
+
+
+def test_debug_off_redirects_to_https_and_sends_hsts_by_default():
+    values = settings_with(**minimal_production_env())
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_HSTS_SECONDS"] == 3600  # short at first: operators raise it
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert values["SECURE_HSTS_PRELOAD"] is False  # the domain owner's decision
+
+
+def test_debug_on_neither_redirects_nor_sends_hsts():
+    values = settings_with()
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+
+
+def test_the_environment_turns_the_https_redirect_and_hsts_off():
+    # Behind a proxy that redirects to HTTPS and sends its own HSTS header.
+    values = settings_with(
+        **minimal_production_env(),
+        DJANGO_SECURE_SSL_REDIRECT="0",
+        DJANGO_SECURE_HSTS_SECONDS="0",
+    )
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["SECURE_HSTS_SECONDS"] == 0
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is False
+
+
+def test_check_deploy_passes_with_only_the_three_required_variables():
+    completed = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        **minimal_production_env(),
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "System check identified no issues" in completed.stdout
+
+
 def test_check_deploy_reports_no_issue_with_the_production_environment():
     completed = run(["manage.py", "check", "--deploy"], **production_env())
     assert completed.returncode == 0, completed.stderr
@@ -236,12 +304,12 @@ def test_check_deploy_reports_no_issue_with_the_production_environment():
     assert "WARNINGS" not in completed.stderr + completed.stdout
 
 
-def test_check_deploy_names_the_https_settings_left_off():
-    # The same check fails when HTTPS is left to the defaults: it would catch a
-    # setting that stopped being applied.
+def test_check_deploy_names_the_https_settings_turned_off():
+    # The same check fails when HTTPS is turned off: it would catch a setting that
+    # stopped being applied.
     variables = production_env()
-    variables["DJANGO_SECURE_SSL_REDIRECT"] = ""
-    variables["DJANGO_SECURE_HSTS_SECONDS"] = ""
+    variables["DJANGO_SECURE_SSL_REDIRECT"] = "0"
+    variables["DJANGO_SECURE_HSTS_SECONDS"] = "0"
     variables["DJANGO_SECURE_COOKIES"] = "0"
     completed = run(["manage.py", "check", "--deploy"], **variables)
     for warning in ("security.W004", "security.W008", "security.W012", "W016"):

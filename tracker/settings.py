@@ -144,21 +144,30 @@ DATABASES = {
 # pooler that cannot keep prepared statements.
 PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", True)
 
-# App servers keep no state of their own: sessions live in the database, or in Redis in
-# front of the database (cached_db) when REDIS_URL is set; the cache is Redis, shared by
+# App servers keep no state of their own: sessions live in the database, with or
+# without Redis, so staff can sign in and work while Redis is down (cached_db would
+# write each session to the cache and fail with it). The cache is Redis, shared by
 # every worker of every host, or else a per-process memory cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 REDIS_URL = env_str("REDIS_URL")
+# A Redis that stops answering costs one wait this long, then the pause.
+_CACHE_TIMEOUT = env_int("DJANGO_CACHE_TIMEOUT_MS", 500) / 1000
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that, after a failure, answers as an empty cache
+            # for RETRY_AFTER seconds instead of raising or waiting on every call
+            # (see tracker.cache_backend and docs/deployment.md).
+            "BACKEND": "tracker.cache_backend.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("DJANGO_CACHE_KEY_PREFIX", "tracker"),
-            # A Redis that stops answering fails a request in seconds, not minutes.
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "RETRY_AFTER": env_int("DJANGO_CACHE_RETRY_AFTER_SECONDS", 30),
+            "OPTIONS": {
+                "socket_connect_timeout": _CACHE_TIMEOUT,
+                "socket_timeout": _CACHE_TIMEOUT,
+            },
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
@@ -166,7 +175,6 @@ else:
             "LOCATION": "tracker",
         }
     }
-    SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # How long a public page may be served from the cache (agreements.cache); 0: never.
 # Off by default with DEBUG on, so that a template being edited shows at once.
 PAGE_CACHE_SECONDS = env_int("DJANGO_PAGE_CACHE_SECONDS", 0 if DEBUG else 600)
@@ -238,20 +246,30 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 
 # --- Security -------------------------------------------------------------------------
 # The headers are sent with DEBUG on too, so development sees what production does.
-# What needs HTTPS is the operator's choice (a plain-HTTP `make serve` on a laptop must
-# keep working); `manage.py check --deploy`, which `make serve` runs, names what is off.
+# With DEBUG off the site is HTTPS-only unless the environment says otherwise: plain
+# HTTP is redirected and HSTS is sent, so `manage.py check --deploy` passes with only
+# the three required variables. Each can be turned off (docs/deployment.md says when).
 
 # Behind a proxy that terminates TLS Django sees plain HTTP. Set
 # DJANGO_SECURE_PROXY_SSL_HEADER=1 to trust the proxy's X-Forwarded-Proto: only when
 # the proxy always sets (overwrites) that header.
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT")
+# 0 when the proxy in front redirects to HTTPS itself, or for a plain-HTTP trial.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
 # Load balancers probe over plain HTTP and expect 200, not a redirect.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
-SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+# An hour to start with, so a mistake is undone in an hour; operators raise it to a
+# year (31536000) once HTTPS works. 0 turns HSTS off (the proxy sends its own).
+SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 3600)
+# The site's own subdomains only (not its parent domain's), so on with HSTS.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", bool(SECURE_HSTS_SECONDS)
+)
+# Preloading puts the domain in browsers for months: the domain owner's decision
+# (hstspreload.org), never a default, so check --deploy's reminder of it is silenced.
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

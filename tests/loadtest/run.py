@@ -258,6 +258,9 @@ def run_once(args, cache, targets):
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DJANGO_PAGE_CACHE_SECONDS": "600" if cache == "on" else "0",
         "DJANGO_LOG_LEVEL": "ERROR",
+        # plain HTTP on the loopback: no redirect to HTTPS, no HSTS
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+        "DJANGO_SECURE_HSTS_SECONDS": "0",
     }
     env.pop("REDIS_URL", None)  # each worker's own memory cache, as by default
     command = ["make", "--no-print-directory", "serve", "MIGRATE=0"]
