@@ -293,7 +293,6 @@ class PublicPageCacheMiddleware:
             return self.get_response(request)
         if current is None:
             return self.get_response(request)
-        request.register_generation = current
         cache = caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
         key = page_key(request, current)
 

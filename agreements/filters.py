@@ -8,7 +8,6 @@ A query the register cannot read (an unknown choice, a date that does not exist,
 unknown slug) is an error shown beside its filter; the list then shows no results.
 """
 
-import copy
 import re
 
 import django_filters
@@ -20,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.data import COUNTRIES
 
 from . import search
-from .aggregates import cached_aggregate
-from .labels import choices_of
+from .aggregates import cached_aggregate, register_stamp
 from .models import Body, Country, Document, Event, Party, Topic
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
@@ -75,12 +73,6 @@ class RepeatableChoiceField(django_filters.fields.MultipleChoiceField):
         self.normalize = normalize
         super().__init__(*args, **kwargs)
 
-    def valid_value(self, value):
-        # a set of the values, made once: Django walks the choices for each value
-        if not hasattr(self, "_values"):
-            self._values = {str(key) for key, _label in self.choices}
-        return str(value) in self._values
-
     def to_python(self, value):
         values = []
         for item in super().to_python(value):
@@ -102,9 +94,8 @@ class RepeatableChoiceFilter(django_filters.MultipleChoiceFilter):
 
 
 class CountryCodeField(RepeatableChoiceField):
-    """``?country=`` codes: valid when ISO 3166-1 knows them. No list of 249 choices:
-    the form would copy it, and Django go through it, on every request (1 ms); the
-    page shows the countries from the register, not from the field."""
+    """``?country=`` codes: valid when ISO 3166-1 knows them. The field has no
+    choices: the page offers the countries of the register, not all 249."""
 
     def valid_value(self, value):
         return str(value) in COUNTRIES
@@ -138,20 +129,6 @@ class IsoDateFilter(django_filters.DateFilter):
         kwargs.setdefault("widget", forms.DateInput(format=DATE_FORMAT))
         kwargs.setdefault("field_name", "signed_on")
         super().__init__(*args, **kwargs)
-
-
-# Choices are functions, so that each request's copy of the filters (django-filter
-# deep-copies them, and the form its fields) does not copy every value and label.
-def kind_choices():
-    return choices_of("kind")
-
-
-def status_choices():
-    return choices_of("status")
-
-
-def follow_up_choices():
-    return choices_of("follow_up")
 
 
 class DocumentFilterForm(forms.Form):
@@ -211,35 +188,6 @@ class DocumentFilterForm(forms.Form):
         return data
 
 
-class _FieldsOfOneForm(dict):
-    """The fields of a form class made for a single form: the form takes them as
-    they are instead of deep-copying them (0.4 ms of each list request)."""
-
-    def __deepcopy__(self, memo):
-        return dict(self)
-
-
-class _FiltersCopiedShallow(dict):
-    """The filter set's filters, copied for each filter set without a deep copy
-    (django-filter deep-copies every filter, its choices and labels: 0.3 ms of each
-    list request). Each copy has its own ``extra`` (the field's arguments, which a
-    filter set may change) and its own method binding; the rest a filter set
-    only reads."""
-
-    def __deepcopy__(self, memo):
-        return {name: _copy_filter(filter_) for name, filter_ in self.items()}
-
-
-def _copy_filter(filter_):
-    copied = copy.copy(filter_)
-    copied.extra = dict(filter_.extra)
-    # a FilterMethod holds its filter, which leads it to its filter set (parent)
-    copied.method = filter_.method
-    # the form field is made from extra, per copy
-    copied.__dict__.pop("_field", None)
-    return copied
-
-
 class DocumentFilter(django_filters.FilterSet):
     """Filters for the public list of documents (``/agreements/``)."""
 
@@ -250,18 +198,18 @@ class DocumentFilter(django_filters.FilterSet):
         max_length=search.MAX_QUERY_LENGTH,
     )
     kind = RepeatableChoiceFilter(
-        label=_("Kind"), choices=kind_choices, normalize=str.lower
+        label=_("Kind"), choices=Document.Kind.choices, normalize=str.lower
     )
     status = RepeatableChoiceFilter(
         label=_("Legal status"),
         field_name="legal_status",
-        choices=status_choices,
+        choices=Document.LegalStatus.choices,
         normalize=str.lower,
     )
     follow_up = RepeatableChoiceFilter(
         label=_("Follow-up"),
         field_name="follow_up_status",
-        choices=follow_up_choices,
+        choices=Document.FollowUpStatus.choices,
         normalize=str.lower,
     )
     topic = RepeatableChoiceFilter(
@@ -308,20 +256,15 @@ class DocumentFilter(django_filters.FilterSet):
         form = DocumentFilterForm
         fields = FILTER_PARAMS + ("ordering",)
 
-    def __init__(self, data=None, *args, **kwargs):
+    def __init__(self, data=None, *args, stamp=None, **kwargs):
         if data is not None:
             data = _strip_nul_keys(data)
         super().__init__(data, *args, **kwargs)
+        #: the register's stamp (agreements.aggregates), read once by the view
+        self.stamp = stamp or register_stamp()
         # a list, so validating and rendering do not query again
-        self.topics = cached_aggregate(self.request, "topics", _topics)
+        self.topics = cached_aggregate(self.stamp, "topics", _topics)
         self.filters["topic"].extra["choices"] = self.topics
-
-    def get_form_class(self):
-        # django-filter makes the form class, and its fields, afresh for each filter
-        # set, and the filter set makes one form of it
-        form_class = super().get_form_class()
-        form_class.base_fields = _FieldsOfOneForm(form_class.base_fields)
-        return form_class
 
     # --- filtering --------------------------------------------------------------------
 
@@ -337,7 +280,7 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         # One EXISTS per code: every code must be a party, and no join duplicates
         # rows. Looking the ids up first gives the planner real numbers to go on.
-        ids = cached_aggregate(self.request, "country-ids", _country_ids)
+        ids = cached_aggregate(self.stamp, "country-ids", _country_ids)
         for code in value:
             parties = Party.objects.filter(
                 document_id=OuterRef("pk"), body__country_id=ids.get(code, 0)
@@ -378,9 +321,9 @@ class DocumentFilter(django_filters.FilterSet):
             return []
         cleaned = self.form.cleaned_data if self.form.is_valid() else {}
         names = {
-            "kind": dict(kind_choices()),
-            "status": dict(status_choices()),
-            "follow_up": dict(follow_up_choices()),
+            "kind": dict(Document.Kind.choices),
+            "status": dict(Document.LegalStatus.choices),
+            "follow_up": dict(Document.FollowUpStatus.choices),
             "topic": dict(self.topics),
             # COUNTRIES itself: names looked up one by one, not 249 translated
             "country": COUNTRIES,
@@ -412,9 +355,6 @@ class DocumentFilter(django_filters.FilterSet):
                 query = remaining.urlencode()
                 selected.append((label, shown, f"?{query}" if query else "?"))
         return selected
-
-
-DocumentFilter.base_filters = _FiltersCopiedShallow(DocumentFilter.base_filters)
 
 
 def _topics():

@@ -20,11 +20,11 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
 
+from .aggregates import last_changed
 from .models import Body, Country, Document, Event, Party
-from .views import last_changed
 
-#: URLs a file holds at most. The protocol allows 50,000; at about 40 µs of rendering
-#: a URL, a file of 2,000 takes a tenth of a second to build.
+#: URLs a file holds at most. The protocol allows 50,000; a smaller file keeps each
+#: one quick to build.
 LIMIT = 2_000
 
 
@@ -131,7 +131,7 @@ class BodySitemap(RecordSitemap):
 
     No ``lastmod``: a body has no ``updated_at``, and the latest change to its
     documents, for every body of a file, would read every party of the register
-    (half a second at 100,000 documents) for each file.
+    for each file.
     """
 
     url_name = "agreements:body-detail"

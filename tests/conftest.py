@@ -34,9 +34,6 @@ def _clear_caches():
     # test's (rolled back) data must not leak into the next one.
     from django.core.cache import caches
 
-    from agreements.views import forget_body_labels
-
     for cache in caches.all(initialized_only=True):
         cache.clear()
-    forget_body_labels()
     yield

@@ -89,7 +89,7 @@ def test_values_the_register_cannot_read_are_errors_beside_the_filter(
 def test_choice_values_ignore_case_and_blanks(client, register):
     response = get(client, "kind=MEMORANDUM&kind=&country=kz&status=")
     assert response.status_code == HTTPStatus.OK
-    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    titles = [row.title for row in response.context["page_obj"].object_list]
     assert titles == ["Memorandum on science"]
 
 
@@ -209,7 +209,7 @@ def test_nul_bytes_are_dropped_not_sent_to_the_database(client, register, query)
 
 def test_nul_in_a_search_is_dropped_and_the_rest_searched(client, register):
     response = get(client, "q=tr%00ade")
-    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    titles = [row.title for row in response.context["page_obj"].object_list]
     assert titles == ["Agreement on trade"]
 
 

@@ -149,6 +149,45 @@ def test_actions_sort_by_due_date_with_undated_ones_last():
     assert list(document.actions.all()) == [early, late, undated]
 
 
+def test_with_flags_marks_open_actions_overdue_or_due_soon():
+    document = DocumentFactory(signed_on=SIGNED)
+    today = datetime.date(2023, 9, 1)
+    expected = {}
+    for status in (Status.PLANNED, Status.IN_PROGRESS, Status.BLOCKED):
+        for days, flags in (
+            (None, (False, False)),
+            (-1, (True, False)),
+            (0, (False, True)),
+            (30, (False, True)),
+            (31, (False, False)),
+        ):
+            due_on = None if days is None else today + datetime.timedelta(days=days)
+            action = ActionFactory(document=document, status=status, due_on=due_on)
+            expected[action.pk] = flags
+    for due_on in (today - datetime.timedelta(days=1), today):
+        expected[ActionFactory(document=document, done=True, due_on=due_on).pk] = (
+            False,
+            False,
+        )
+        cancelled = ActionFactory(
+            document=document, status=Status.CANCELLED, due_on=due_on
+        )
+        expected[cancelled.pk] = (False, False)
+    flagged = {
+        action.pk: (action.is_overdue, action.is_due_soon)
+        for action in Action.objects.with_flags(today)
+    }
+    assert flagged == expected
+
+
+def test_with_flags_takes_another_window():
+    document = DocumentFactory(signed_on=SIGNED)
+    today = datetime.date(2023, 9, 1)
+    ActionFactory(document=document, due_on=today + datetime.timedelta(days=10))
+    assert not Action.objects.with_flags(today, days=7).get().is_due_soon
+    assert Action.objects.with_flags(today, days=10).get().is_due_soon
+
+
 def test_an_action_is_named_by_its_document_and_slug():
     action = ActionFactory(document__slug="protocol", slug="first-meeting")
     assert action.natural_key() == ("protocol", "first-meeting")

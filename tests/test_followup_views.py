@@ -1,4 +1,5 @@
-"""The public follow-up pages: the dashboard, the calendar feed and the document tag."""
+"""The public follow-up pages: the dashboard, the calendar feed and the follow-up block
+of a document's page."""
 
 import datetime
 from http import HTTPStatus
@@ -6,10 +7,11 @@ from http import HTTPStatus
 import icalendar
 import pytest
 from django.core.cache import cache
-from django.template import Context, Template
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from agreements.followup import views as followup_views
+from agreements.followup.selectors import document_followup
 from agreements.models import Action, Document
 from tests.factories import (
     ActionFactory,
@@ -49,9 +51,12 @@ def due_soon_action(**kwargs):
     return ActionFactory(due_on=TODAY + datetime.timedelta(days=10), **kwargs)
 
 
-def render_tag(document):
-    template = Template("{% load followup_tags %}{% followup_for_document document %}")
-    return template.render(Context({"document": document}))
+def render_block(document):
+    """The document page's follow-up block, as the document view renders it."""
+    return render_to_string(
+        "includes/followup_document.html",
+        {"followup": document_followup(document, today=TODAY)},
+    )
 
 
 def calendar_uids(response):
@@ -90,10 +95,10 @@ def test_dashboard_lists_overdue_and_due_soon_actions_by_body_and_country(client
 
     overdue = response.context["overdue"]
     due_soon = response.context["due_soon"]
-    assert [row["url"] for row in overdue["actions"]] == [late.get_absolute_url()]
-    assert [row["url"] for row in due_soon["actions"]] == [soon.get_absolute_url()]
-    assert [body["pk"] for body, _ in overdue["by_body"]] == [ministry.pk]
-    assert {country["code"] for country, _ in overdue["by_country"]} == {"KZ", "AZ"}
+    assert overdue["actions"] == [late]
+    assert due_soon["actions"] == [soon]
+    assert [body for body, _ in overdue["by_body"]] == [ministry]
+    assert {country.code for country, _ in overdue["by_country"]} == {"KZ", "AZ"}
     content = response.content.decode()
     assert "Open the border crossing" in content
     assert "Sign the transit protocol" in content
@@ -176,7 +181,7 @@ def test_dashboard_lists_documents_whose_validity_ends_within_180_days(client):
         is_published=False,
     )
     response = client.get(DASHBOARD)
-    assert [d["title"] for d in response.context["ending"]["rows"]] == [
+    assert [d.title for d in response.context["ending"]["documents"]] == [
         "Comprehensive Programme 2022-2026"
     ]
     assert "31 December 2026" in response.content.decode()
@@ -195,7 +200,7 @@ def test_dashboard_lists_stale_documents(client):
     )
     ProgressUpdateFactory(document=busy, happened_on=TODAY - datetime.timedelta(days=5))
     response = client.get(DASHBOARD)
-    assert [d["title"] for d in response.context["stale"]["rows"]] == [
+    assert [d.title for d in response.context["stale"]["documents"]] == [
         "Quiet memorandum"
     ]
 
@@ -364,7 +369,7 @@ def test_calendar_holds_the_dates_nearest_today(client, monkeypatch):
     }
 
 
-# --- Document page tag ----------------------------------------------------------------
+# --- Document page block --------------------------------------------------------------
 
 
 @pytest.fixture
@@ -405,8 +410,10 @@ def followed_document():
     return document
 
 
-def test_tag_shows_actions_with_bodies_due_dates_flags_and_progress(followed_document):
-    html = render_tag(followed_document)
+def test_block_shows_actions_with_bodies_due_dates_flags_and_progress(
+    followed_document,
+):
+    html = render_block(followed_document)
     assert 'id="follow-up-heading">Follow-up</h2>' in html
     assert "1 of 3 actions done" in html
     assert '<progress id="follow-up-progress" value="1" max="3">' in html
@@ -421,10 +428,10 @@ def test_tag_shows_actions_with_bodies_due_dates_flags_and_progress(followed_doc
     assert "Done</strong>" in html
 
 
-def test_tag_shows_the_timeline_newest_first_with_status_change_and_source(
+def test_block_shows_the_timeline_newest_first_with_status_change_and_source(
     followed_document,
 ):
-    html = render_tag(followed_document)
+    html = render_block(followed_document)
     assert html.index("Working group met") < html.index("Tender announced")
     assert "March 2024" in html  # month precision: no day
     assert "15 June 2025" in html
@@ -435,34 +442,34 @@ def test_tag_shows_the_timeline_newest_first_with_status_change_and_source(
     assert "(confirmed)" in html
 
 
-def test_tag_never_shows_focal_persons_or_contact_emails(followed_document):
-    html = render_tag(followed_document)
+def test_block_never_shows_focal_persons_or_contact_emails(followed_document):
+    html = render_block(followed_document)
     assert "Aigerim Focal" not in html
     assert "aigerim@example.org" not in html
 
 
-def test_tag_renders_nothing_for_an_unpublished_document(followed_document):
+def test_block_renders_nothing_for_an_unpublished_document(followed_document):
     followed_document.is_published = False
-    assert render_tag(followed_document).strip() == ""
+    assert render_block(followed_document).strip() == ""
 
 
-def test_tag_says_when_nothing_is_recorded():
-    html = render_tag(bilateral_document())
+def test_block_says_when_nothing_is_recorded():
+    html = render_block(bilateral_document())
     assert "No follow-up actions recorded." in html
     assert "No progress recorded yet." in html
 
 
-def test_tag_escapes_action_titles():
+def test_block_escapes_action_titles():
     document = bilateral_document(signed_on=SIGNED)
     action = ActionFactory(document=document, title=SCRIPT)
     ProgressUpdateFactory(action=action, title=SCRIPT, text=SCRIPT)
-    html = render_tag(document)
+    html = render_block(document)
     assert SCRIPT not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
 
 @pytest.mark.parametrize("n", [2, 50])
-def test_tag_queries_stay_constant(django_assert_max_num_queries, n):
+def test_block_queries_stay_constant(django_assert_max_num_queries, n):
     # keeps the page free of N+1 queries
     document = DocumentFactory(signed_on=SIGNED)
     source = SourceFactory()
@@ -471,7 +478,58 @@ def test_tag_queries_stay_constant(django_assert_max_num_queries, n):
             document=document, responsible_bodies=BodyFactory.create_batch(2)
         )
         ProgressUpdateFactory.create_batch(2, action=action, source=source)
-    # the actions with their bodies, the updates with their action and source
-    with django_assert_max_num_queries(2):
-        html = render_tag(document)
+    # the actions, their bodies, the updates with their action and source
+    with django_assert_max_num_queries(3):
+        followup = document_followup(document, today=TODAY)
+    with django_assert_max_num_queries(0):
+        html = render_to_string(
+            "includes/followup_document.html", {"followup": followup}
+        )
     assert html.count('<li class="followup__update"') == 2 * n
+
+
+def test_block_says_how_soon_and_what_is_missing():
+    document = bilateral_document(signed_on=SIGNED)
+    ActionFactory(document=document, title="Due today", due_on=TODAY)
+    ActionFactory(
+        document=document, title="Due tomorrow", due_on=TODAY + datetime.timedelta(1)
+    )
+    undated = ActionFactory(
+        document=document, title="Undated", clause="Article 3(2)", due_on=None
+    )
+    undated.responsible_bodies.clear()
+    ActionFactory(document=document, status=Action.Status.CANCELLED)
+    html = render_block(document)
+    assert '<span class="hint">today</span>' in html
+    assert '<span class="hint">in 1 day</span>' in html
+    assert 'Undated <span class="secondary">(Article 3(2))</span>' in html
+    assert '<span class="secondary">No date set</span>' in html
+    assert '<span class="secondary">Not recorded</span>' in html
+    assert "0 of 3 actions done" in html
+    assert "Cancelled actions are not counted." in html
+
+
+def test_block_shows_an_unchanged_status_and_a_missing_source():
+    document = bilateral_document(signed_on=SIGNED)
+    ProgressUpdateFactory(
+        document=document,
+        title="Still under way",
+        status_before=Document.FollowUpStatus.IN_PROGRESS,
+        status_after=Document.FollowUpStatus.IN_PROGRESS,
+        source=None,
+        confidence="inferred",
+    )
+    html = render_block(document)
+    assert "Status unchanged: in progress" in html
+    assert "No source recorded (inferred)." in html
+
+
+def test_block_never_links_a_source_that_is_not_http():
+    document = bilateral_document(signed_on=SIGNED)
+    ProgressUpdateFactory(
+        document=document,
+        source=SourceFactory(url="javascript:alert(1)", publisher="Odd source"),
+    )
+    html = render_block(document)
+    assert "javascript:" not in html
+    assert "Source: Odd source (" in html

@@ -175,9 +175,7 @@ def test_search_ignores_case_in_every_script(client, stored, typed):
     DocumentFactory(title="Not this one")
     assert found(typed) == ["Found"]
     response = client.get("/agreements/", {"q": typed})
-    assert [row["title"] for row in response.context["page_obj"].object_list] == [
-        "Found"
-    ]
+    assert [row.title for row in response.context["page_obj"].object_list] == ["Found"]
 
 
 def test_search_matches_the_start_of_a_word():
@@ -310,12 +308,12 @@ def test_postgres_ranks_a_title_match_above_a_summary_match(client):
     )
     assert found("energy") == ["Agreement on energy", "Memorandum on culture"]
     response = client.get("/agreements/?q=energy")
-    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    titles = [row.title for row in response.context["page_obj"].object_list]
     assert titles == ["Agreement on energy", "Memorandum on culture"]
     assert b"best match first" in response.content
     # an explicit ordering wins over the rank
     response = client.get("/agreements/?q=energy&ordering=-signed_on")
-    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    titles = [row.title for row in response.context["page_obj"].object_list]
     assert titles == ["Memorandum on culture", "Agreement on energy"]
 
 
@@ -354,7 +352,7 @@ def test_postgres_lists_a_search_with_too_many_matches_newest_first(
         signed_on=datetime.date(2024, 1, 1),
     )
     response = client.get("/agreements/?q=energy")
-    titles = [row["title"] for row in response.context["page_obj"].object_list]
+    titles = [row.title for row in response.context["page_obj"].object_list]
     assert titles == ["Memorandum on culture", "Agreement on energy"]
     assert b"too many to rank" in response.content
     assert b"newest signature first" in response.content

@@ -43,7 +43,6 @@ print(json.dumps({
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "DATABASE_OPTIONS": s.DATABASES["default"].get("OPTIONS", {}),
-    "PREPARED_STATEMENTS": s.PREPARED_STATEMENTS,
 }))
 """
 
@@ -228,26 +227,11 @@ def test_page_cache_login_and_proxy_settings_come_from_the_environment():
 PG_URL = "postgres://tracker@db.example:5432/tracker"
 
 
-@pytest.mark.parametrize(
-    ("variables", "prepared"),
-    [({}, True), ({"DJANGO_DB_PREPARED_STATEMENTS": "0"}, False)],
-    ids=["default", "off"],
-)
-def test_postgresql_prepares_key_lookups_unless_turned_off(variables, prepared):
-    # settings only: nothing connects to db.example
-    values = settings_with(DATABASE_URL=PG_URL, **variables)
-    assert values["PREPARED_STATEMENTS"] is prepared
-    # every other query binds its parameters in the client, as Django does by
-    # default (server-side binding caps a query at 65,535 parameters)
+def test_postgresql_binds_parameters_in_the_client():
+    # settings only: nothing connects to db.example. Django's default: server-side
+    # binding caps a query at 65,535 parameters.
+    values = settings_with(DATABASE_URL=PG_URL)
     assert values["DATABASE_OPTIONS"] == {}
-
-
-def test_a_prepared_statements_value_that_makes_no_sense_is_refused():
-    completed = run(
-        ["-c", PRINT_SETTINGS], DATABASE_URL=PG_URL, DJANGO_DB_PREPARED_STATEMENTS="5"
-    )
-    assert completed.returncode != 0
-    assert "DJANGO_DB_PREPARED_STATEMENTS must be 1 or 0" in completed.stderr
 
 
 # --- Production -----------------------------------------------------------------------

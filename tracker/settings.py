@@ -124,6 +124,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "agreements.context_processors.register",
             ],
         },
     },
@@ -138,11 +139,6 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# PostgreSQL: the pages whose queries are all key lookups (document, event, body) keep
-# them as prepared statements, planned once per connection (agreements.db.planned_once);
-# planning the document page's joins took longer than running them. Off behind a
-# pooler that cannot keep prepared statements.
-PREPARED_STATEMENTS = env_bool("DJANGO_DB_PREPARED_STATEMENTS", True)
 
 # App servers keep no state of their own: sessions live in the database, with or
 # without Redis, so staff can sign in and work while Redis is down (cached_db would

@@ -12,7 +12,6 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
-from ..labels import choice_label
 from ..models import (
     Action,
     Document,
@@ -103,7 +102,7 @@ def build_calendar(
         bodies = "; ".join(str(body) for body in action.responsible_bodies.all())
         description = [
             words["document"] % {"title": document.title},
-            words["status"] % {"status": choice_label("action_status", action.status)},
+            words["status"] % {"status": action.get_status_display()},
         ]
         if bodies:
             description.append(words["responsible"] % {"bodies": bodies})
@@ -126,7 +125,7 @@ def build_calendar(
     for document in documents:
         url = base_url + document.get_absolute_url()
         legal_status = words["legal_status"] % {
-            "status": choice_label("status", document.legal_status)
+            "status": document.get_legal_status_display()
         }
         if document.entered_into_force_on and (force is None or document.pk in force):
             events.append(

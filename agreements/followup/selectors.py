@@ -1,5 +1,6 @@
 """Follow-up reads computed in the database: ``annotate_progress``,
-``stale_documents``, ``event_progress``, ``filter_documents``.
+``stale_documents``, ``event_progress``, ``filter_documents``, and
+``document_followup`` for the block on a document's page.
 ``Action.objects.overdue()`` and friends live on the model's QuerySet.
 
 Every function that depends on the date takes ``today`` (default
@@ -8,6 +9,7 @@ Every function that depends on the date takes ``today`` (default
 
 import datetime
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -17,6 +19,7 @@ from django.db.models import (
     IntegerField,
     Max,
     OuterRef,
+    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -28,9 +31,11 @@ from django.utils import timezone
 
 from ..models import (
     Action,
+    Body,
     Document,
     Event,
     Party,
+    ProgressUpdate,
 )
 
 #: A document in progress (or not started) with no news for this long is stale.
@@ -163,3 +168,70 @@ def filter_documents(
         )
         documents = documents.filter(Q(Exists(party)) | Q(Exists(responsible)))
     return documents
+
+
+def responsible_bodies(to_attr: str = "responsible") -> Prefetch:
+    """An action's responsible bodies, by name, as a list on ``to_attr``."""
+    return Prefetch(
+        "responsible_bodies",
+        queryset=Body.objects.order_by("name", "id").only("name", "short_name", "slug"),
+        to_attr=to_attr,
+    )
+
+
+@dataclass(frozen=True)
+class DocumentFollowUp:
+    """What a document's page shows of its follow-up: its actions (soonest deadline
+    first, each with ``responsible`` bodies and the day's ``is_overdue`` /
+    ``is_due_soon`` flags), its updates (newest first) and its progress."""
+
+    actions: list[Action]
+    updates: list[ProgressUpdate]
+    actions_done: int
+    actions_total: int
+
+
+def document_followup(
+    document: Document, *, today: datetime.date | None = None
+) -> DocumentFollowUp | None:
+    """The follow-up block of a published ``document`` (None for an unpublished one),
+    in three queries however many actions and updates: the actions, their bodies, the
+    updates with their action and source. Staff-only fields are never read."""
+    if document is None or not document.is_published:
+        return None
+    today = default_today(today)
+    actions = list(
+        Action.objects.filter(document=document)
+        .with_flags(today)
+        .only("slug", "title", "clause", "due_on", "status", "completed_on")
+        .prefetch_related(responsible_bodies())
+    )
+    for action in actions:
+        if action.due_on:
+            action.days_overdue = (today - action.due_on).days
+            action.days_left = -action.days_overdue
+    updates = list(
+        ProgressUpdate.objects.filter(document=document)
+        .select_related("action", "source")
+        .only(
+            "happened_on",
+            "date_precision",
+            "title",
+            "text",
+            "status_before",
+            "status_after",
+            "confidence",
+            "action__slug",
+            "action__title",
+            "source__url",
+            "source__publisher",
+            "source__title",
+        )
+    )
+    counted = [action for action in actions if action.status in COUNTED_STATUSES]
+    return DocumentFollowUp(
+        actions=actions,
+        updates=updates,
+        actions_done=sum(action.status == Action.Status.DONE for action in counted),
+        actions_total=len(counted),
+    )

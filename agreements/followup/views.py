@@ -4,9 +4,9 @@ Only published documents' actions and updates appear, and never the staff-only
 fields (focal person, contact e-mail). Each page issues the same number of queries
 whatever the size of the register.
 
-The dashboard's lists are aggregates over the whole register (what is overdue among
-300,000 actions, which documents have gone quiet): they are computed as plain rows,
-capped (``LIST_LIMIT``, with a count of the rest), and cached until the register
+The dashboard's lists are aggregates over the whole register (what is overdue, which
+documents have gone quiet): they are capped (``LIST_LIMIT``, with a count of the
+rest) and cached, as model instances with their related rows, until the register
 changes or the day does (``agreements.aggregates``); each request then only groups
 and renders them.
 """
@@ -15,19 +15,23 @@ import datetime
 import re
 from collections import defaultdict
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, HttpResponseBadRequest
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
 
-from ..aggregates import cached_aggregate
 from ..models import Action, Document, Event, Party
 from ..models.followup import DUE_SOON_DAYS
+from ..views import RegisterMixin, crumbs
 from .calendar import build_calendar
-from .selectors import COUNTED_STATUSES, STALE_AFTER_DAYS, stale_documents
+from .selectors import (
+    COUNTED_STATUSES,
+    STALE_AFTER_DAYS,
+    responsible_bodies,
+    stale_documents,
+)
 
 #: Actions a dashboard list shows at most; the rest are counted ("and N more").
 LIST_LIMIT = 25
@@ -40,8 +44,7 @@ EVENT_LIMIT = 25
 #: The calendar accepts this many ``?country=`` and ``?body=`` values each.
 CALENDAR_MAX_PARAMS = 10
 #: The calendar holds the dates nearest today, this many at most: months of a large
-#: register's deadlines, and all of a small one's (each costs the icalendar package
-#: some 0.3 ms to write).
+#: register's deadlines, and all of a small one's.
 CALENDAR_LIMIT = 500
 
 _COUNTRY_CODE = re.compile(r"[A-Za-z]{2}")
@@ -53,112 +56,64 @@ def today():
     return timezone.localdate()
 
 
-def _crumbs(*trail):
-    return [(_("Home"), reverse("agreements:home")), *trail]
+def action_list(actions, *, limit):
+    """The first ``limit`` of ``actions`` (published, flagged, ordered) with what a
+    dashboard table shows, and their total: four queries however many.
 
-
-def _document_prefix():
-    """``/agreements/``: a document's address is this and its slug (one reverse())."""
-    return reverse("agreements:document-detail", kwargs={"slug": "-"})[:-2]
-
-
-def action_rows(actions, *, limit):
-    """The first ``limit`` of ``actions`` (published, ordered) as plain rows, with
-    their total: what a dashboard list shows, in four queries however many.
-
-    Each row: ``title``, ``url``, ``document_title``, ``document_url``, ``due_on``,
-    ``status``, ``is_overdue``, ``is_due_soon``, ``bodies`` (responsible, each
-    ``(pk, name, url)``) and ``countries`` (of its document's parties, each
-    ``(pk, code, name)``).
+    Each action carries its document, ``responsible`` (its bodies, by name) and its
+    document's ``parties_by_country`` (with their bodies' countries, by name).
     """
     total = actions.count()
     if not total:
-        return {"rows": [], "total": 0}
-    rows = list(
-        actions.values(
-            "pk",
-            "title",
-            "slug",
-            "due_on",
-            "status",
-            "is_overdue",
-            "is_due_soon",
-            "document_id",
-            document_title=F("document__title"),
-            document_slug=F("document__slug"),
+        return {"actions": [], "total": 0}
+    parties = (
+        Party.objects.select_related("body__country")
+        .order_by("body__country__name", "body__country_id")
+        .only("document", "body", "body__country__code", "body__country__name")
+    )
+    listed = list(
+        actions.select_related("document")
+        .only("slug", "title", "due_on", "status", "document__title", "document__slug")
+        .prefetch_related(
+            responsible_bodies(),
+            Prefetch("document__parties", parties, to_attr="parties_by_country"),
         )[:limit]
     )
-    body_prefix = reverse("agreements:body-detail", kwargs={"slug": "-"})[:-2]
-    bodies = defaultdict(list)
-    for action_id, pk, name, short_name, slug in (
-        Action.responsible_bodies.through.objects.filter(
-            action_id__in=[row["pk"] for row in rows]
-        )
-        .order_by("body__name", "body_id")
-        .values_list(
-            "action_id", "body_id", "body__name", "body__short_name", "body__slug"
-        )
-    ):
-        # as Body.__str__
-        label = f"{name} ({short_name})" if short_name else name
-        bodies[action_id].append((pk, label, f"{body_prefix}{slug}/"))
-    countries = defaultdict(dict)
-    for document_id, pk, code, name in (
-        Party.objects.filter(document_id__in={row["document_id"] for row in rows})
-        .order_by("body__country__name", "body__country_id")
-        .values_list(
-            "document_id",
-            "body__country_id",
-            "body__country__code",
-            "body__country__name",
-        )
-    ):
-        countries[document_id][pk] = (pk, code, name)
-    prefix = _document_prefix()
-    for row in rows:
-        document_url = f"{prefix}{row.pop('document_slug')}/"
-        row.update(
-            url=f"{document_url}#action-{row.pop('slug')}",
-            document_url=document_url,
-            bodies=bodies[row["pk"]],
-            countries=list(countries[row.pop("document_id")].values()),
-        )
-    return {"rows": rows, "total": total}
+    return {"actions": listed, "total": total}
 
 
 def grouped(listed):
-    """A cached ``action_rows`` list, grouped for the page: every action under each
-    of its responsible bodies and each partner country (sorted by name)."""
-    rows = listed["rows"]
-    by_body, by_country, bodies, countries = (
-        defaultdict(list),
-        defaultdict(list),
-        {},
-        {},
-    )
-    for row in rows:
-        for pk, name, url in row["bodies"]:
-            bodies[pk] = {"pk": pk, "name": name, "url": url}
-            by_body[pk].append(row)
-        for pk, code, name in row["countries"]:
-            countries[pk] = {"pk": pk, "code": code, "name": name}
-            by_country[pk].append(row)
+    """A cached ``action_list``, grouped for the page: every action under each of its
+    responsible bodies and each partner country (sorted by name)."""
+    actions = listed["actions"]
+    bodies, countries = {}, {}
+    by_body, by_country = defaultdict(list), defaultdict(list)
+    for action in actions:
+        for body in action.responsible:
+            bodies[body.pk] = body
+            by_body[body.pk].append(action)
+        for country in {
+            party.body.country.pk: party.body.country
+            for party in action.document.parties_by_country
+        }.values():
+            countries[country.pk] = country
+            by_country[country.pk].append(action)
     return {
-        "actions": rows,
+        "actions": actions,
         "total": listed["total"],
-        "more": listed["total"] - len(rows),
+        "more": listed["total"] - len(actions),
         "by_body": [
             (bodies[pk], by_body[pk])
-            for pk in sorted(by_body, key=lambda pk: (bodies[pk]["name"], pk))
+            for pk in sorted(by_body, key=lambda pk: (str(bodies[pk]), pk))
         ],
         "by_country": [
             (countries[pk], by_country[pk])
-            for pk in sorted(by_country, key=lambda pk: (countries[pk]["name"], pk))
+            for pk in sorted(by_country, key=lambda pk: (countries[pk].name, pk))
         ],
     }
 
 
-def event_rows(limit):
+def event_list(limit):
     """The ``limit`` newest published events with actions of their published
     documents, each with ``actions_done`` of ``actions_total`` (cancelled ones left
     out). Two queries: the events (walking them newest first, each tested for
@@ -172,14 +127,14 @@ def event_rows(limit):
         Event.objects.published()
         .filter(Exists(with_actions))
         .order_by("-date", "title", "id")
-        .values("pk", "title", "slug", "date")[:limit]
+        .only("title", "slug", "date")[:limit]
     )
     # counted per document, from the events' documents (their event index) to their
     # actions, and summed per event here: SQLite would otherwise read every action
-    counts = defaultdict(lambda: {"total": 0, "done": 0})
-    for event_id, total, done in (
+    totals, done = defaultdict(int), defaultdict(int)
+    for event_id, document_total, document_done in (
         Document.objects.filter(
-            event_id__in=[event["pk"] for event in events], is_published=True
+            event_id__in=[event.pk for event in events], is_published=True
         )
         .order_by()
         .values("pk")
@@ -189,32 +144,25 @@ def event_rows(limit):
         )
         .values_list("event_id", "total", "done")
     ):
-        counts[event_id]["total"] += total
-        counts[event_id]["done"] += done
-    prefix = reverse("agreements:event-detail", kwargs={"slug": "-"})[:-2]
+        totals[event_id] += document_total
+        done[event_id] += document_done
     for event in events:
-        found = counts.get(event["pk"], {})
-        event.update(
-            url=f"{prefix}{event.pop('slug')}/",
-            actions_total=found.get("total", 0),
-            actions_done=found.get("done", 0),
-        )
+        event.actions_total = totals[event.pk]
+        event.actions_done = done[event.pk]
     return events
 
 
-def document_rows(documents, fields, *, limit):
-    """The first ``limit`` of ``documents`` as plain rows (``title``, ``url`` and
-    ``fields``), with their total."""
+def document_list(documents, fields, *, limit):
+    """The first ``limit`` of ``documents`` (with their ``title``, ``slug`` and
+    ``fields``), their total and how many more there are."""
     total = documents.count()
-    rows = list(documents.values("title", "slug", *fields)[:limit]) if total else []
-    prefix = _document_prefix()
-    for row in rows:
-        row["url"] = f"{prefix}{row.pop('slug')}/"
-    return {"rows": rows, "total": total, "more": total - len(rows)}
+    listed = list(documents.only("title", "slug", *fields)[:limit]) if total else []
+    return {"documents": listed, "total": total, "more": total - len(listed)}
 
 
 def dashboard_data(day, *, limit=LIST_LIMIT):
-    """Everything the dashboard lists on ``day``, as plain rows (cacheable)."""
+    """Everything the dashboard lists on ``day`` (cacheable: model instances whose
+    related rows are already read)."""
     actions = (
         Action.objects.published().with_flags(day).order_by("due_on", "title", "id")
     )
@@ -226,21 +174,17 @@ def dashboard_data(day, *, limit=LIST_LIMIT):
     ).order_by("valid_until", "title", "id")
     stale = stale_documents(documents, today=day).order_by("quiet_since", "title", "id")
     return {
-        "overdue": action_rows(actions.overdue(day), limit=limit),
-        "due_soon": action_rows(actions.due_soon(day), limit=limit),
-        "events": event_rows(EVENT_LIMIT),
-        "ending": document_rows(
+        "overdue": action_list(actions.overdue(day), limit=limit),
+        "due_soon": action_list(actions.due_soon(day), limit=limit),
+        "events": event_list(EVENT_LIMIT),
+        "ending": document_list(
             ending, ["valid_until", "validity_note"], limit=DOCUMENT_LIMIT
         ),
-        "stale": document_rows(
-            stale,
-            ["follow_up_status", "quiet_since", "last_update"],
-            limit=DOCUMENT_LIMIT,
-        ),
+        "stale": document_list(stale, ["follow_up_status"], limit=DOCUMENT_LIMIT),
     }
 
 
-class FollowUpDashboardView(TemplateView):
+class FollowUpDashboardView(RegisterMixin, TemplateView):
     """What is overdue, what is due soon, how each event's package is going, which
     documents' validity ends soon and which have gone quiet."""
 
@@ -251,8 +195,7 @@ class FollowUpDashboardView(TemplateView):
         context = super().get_context_data(**kwargs)
         day = today()
         limit = self.list_limit
-        data = cached_aggregate(
-            self.request,
+        data = self.cached(
             f"follow-up-dashboard:{day.isoformat()}:{limit}",
             lambda: dashboard_data(day, limit=limit),
         )
@@ -266,7 +209,7 @@ class FollowUpDashboardView(TemplateView):
             events=data["events"],
             ending=data["ending"],
             stale=data["stale"],
-            breadcrumbs=_crumbs((_("Follow-up"), None)),
+            breadcrumbs=crumbs((_("Follow-up"), None)),
         )
         return context
 

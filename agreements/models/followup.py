@@ -30,15 +30,6 @@ from .register import Body, Citation, Confidence, Document, Party, Source
 DUE_SOON_DAYS = 30
 
 
-def action_flags(status, due_on, today, days=DUE_SOON_DAYS):
-    """``(is_overdue, is_due_soon)`` of an action with this status and due date, as
-    ``ActionQuerySet.with_flags`` annotates them: an open action due before today is
-    overdue; one due between today and ``days`` from now is due soon."""
-    if due_on is None or status not in Action.OPEN_STATUSES:
-        return False, False
-    return due_on < today, today <= due_on <= today + datetime.timedelta(days=days)
-
-
 class TodayAwareModel(models.Model):
     """Lets ``full_clean(today=...)`` say which day "in the future" is measured from.
 
@@ -111,8 +102,8 @@ class ActionQuerySet(models.QuerySet):
         )
 
     def with_flags(self, today=None, days=DUE_SOON_DAYS):
-        """Annotate ``is_overdue`` and ``is_due_soon`` (always True or False); for a
-        row already read, ``action_flags`` says the same."""
+        """Annotate ``is_overdue`` (open and due before today) and ``is_due_soon``
+        (open and due within ``days``), always True or False."""
         today = today or timezone.localdate()
         is_open = Q(status__in=Action.OPEN_STATUSES)
         soon = today + datetime.timedelta(days=days)

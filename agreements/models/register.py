@@ -522,6 +522,14 @@ class DocumentQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
 
+    def listed(self):
+        """Published documents, for pages that walk them in date, title or update order.
+
+        SQLite walks the ``(is_published, ...)`` indexes for "is_published = true",
+        not for the bare "WHERE is_published" that ``published()`` compiles to.
+        """
+        return self.filter(is_published=models.Value(True))
+
     def search(self, text):
         """Documents matching every word of ``text`` (see ``agreements.search``).
 
@@ -534,11 +542,18 @@ class DocumentQuerySet(models.QuerySet):
         return self.prefetch_related(
             models.Prefetch(
                 "parties",
-                queryset=Party.objects.select_related("body__country").prefetch_related(
-                    "body__former_names"
-                ),
+                queryset=Party.objects.select_related("body__country")
+                .prefetch_related("body__former_names")
+                .order_by("order", "id"),
             )
         )
+
+    def as_rows(self):
+        """What a table of documents shows: each document's own columns and its
+        parties (``with_parties``)."""
+        return self.only(
+            "title", "slug", "kind", "signed_on", "legal_status"
+        ).with_parties()
 
 
 class Document(models.Model):

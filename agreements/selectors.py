@@ -1,0 +1,176 @@
+"""Read queries that several public pages share: the home page's counts, the
+countries that are parties, the events' recorded counts and a country's timeline.
+
+Each returns plain values or model instances; the pages cache the costly ones until
+the register changes (``agreements.aggregates``).
+"""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, ExtractYear
+
+from .models import Country, Document, Event, Party
+
+#: A country's timeline names this many of its most recent events (older years
+#: give a count).
+COUNTRY_EVENTS = 30
+
+
+def recorded_count():
+    """The published documents of each event, as a subquery (one value a row)."""
+    documents = (
+        Document.objects.published()
+        .filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(documents, output_field=IntegerField()), 0)
+
+
+def published_events():
+    """Published events with their ``documents_recorded``, newest first."""
+    return (
+        Event.objects.published()
+        .annotate(documents_recorded=recorded_count())
+        .order_by("-date", "title")
+    )
+
+
+def home_counts():
+    """``[(kind, legal status, follow-up status, documents)]``: the home page's three
+    tallies in one pass over the published documents."""
+    return list(
+        Document.objects.listed()
+        .order_by()
+        .values_list("kind", "legal_status", "follow_up_status")
+        .annotate(n=Count("pk"))
+    )
+
+
+def latest_events(limit=5):
+    return list(
+        published_events()
+        .select_related("country")
+        .only("title", "slug", "date", "city", "documents_reported", "country")[:limit]
+    )
+
+
+def latest_documents(limit=5):
+    return list(
+        Document.objects.listed()
+        .order_by("-signed_on", "title")
+        .only("title", "slug", "kind", "signed_on")[:limit]
+    )
+
+
+def party_countries():
+    """``[(code, name)]`` of the countries with a party to a published document, by
+    name (pairs rather than instances: the list is cached, and read back at every
+    request)."""
+    parties = Party.objects.filter(
+        body__country=OuterRef("pk"), document__is_published=True
+    )
+    return list(
+        Country.objects.filter(Exists(parties))
+        .order_by("name", "code")
+        .values_list("code", "name")
+    )
+
+
+def with_country_party(documents, country):
+    """``documents`` with a party from ``country`` (EXISTS: no duplicated rows)."""
+    parties = Party.objects.filter(document_id=OuterRef("pk"), body__country=country)
+    return documents.filter(Exists(parties))
+
+
+def country_documents(country):
+    """Published documents with a party from ``country``."""
+    return with_country_party(Document.objects.listed(), country)
+
+
+def country_timeline(country):
+    """A country's relationship year by year: ``(rows, document_total, event_total,
+    recent_events)``.
+
+    Its events are those held there and those elsewhere where documents with a party
+    from the country were signed. ``rows`` run newest year first; each has the
+    ``year``, its ``documents``, its ``events``, the ``listed_events`` among the
+    ``COUNTRY_EVENTS`` most recent, the ``unlisted_events`` count and a ``scale``
+    (the documents in tenths of the busiest year); a run of empty years is one row
+    with ``gap``, ``first`` and ``last``.
+    """
+    held_there = Event.objects.published().filter(country=country)
+    with_documents = (
+        Event.objects.published()
+        .filter(
+            Exists(
+                with_country_party(
+                    Document.objects.published().filter(event=OuterRef("pk")),
+                    country,
+                )
+            )
+        )
+        .exclude(country=country)
+    )
+    events = Event.objects.published().filter(
+        Q(country=country) | Q(pk__in=with_documents.values("pk"))
+    )
+    per_year = _count_by_year(country_documents(country), "signed_on")
+    event_years = _count_by_year(events, "date")
+    # two queries merged rather than one with "OR EXISTS": PostgreSQL would build
+    # the set of every event with such documents before taking the first few
+    recent = sorted(
+        (
+            event
+            for events_of_a_kind in (held_there, with_documents)
+            for event in events_of_a_kind.order_by("-date", "title").only(
+                "title", "slug", "date"
+            )[:COUNTRY_EVENTS]
+        ),
+        key=lambda event: (-event.date.toordinal(), event.title),
+    )[:COUNTRY_EVENTS]
+    rows = _timeline_rows(per_year, event_years, recent)
+    return rows, sum(per_year.values()), sum(event_years.values()), recent
+
+
+def _timeline_rows(per_year, event_years, events):
+    years = set(per_year) | set(event_years)
+    if not years:
+        return []
+    peak = max(per_year.values(), default=0) or 1
+    listed = {}
+    for event in events:
+        listed.setdefault(event.date.year, []).append(event)
+    rows = []
+    for year in range(max(years), min(years) - 1, -1):
+        count, event_count = per_year.get(year, 0), event_years.get(year, 0)
+        if not count and not event_count:
+            if rows and rows[-1].get("gap"):
+                rows[-1]["first"] = year
+            else:
+                rows.append({"gap": True, "first": year, "last": year})
+            continue
+        rows.append(
+            {
+                "year": year,
+                "documents": count,
+                "events": event_count,
+                "listed_events": listed.get(year, []),
+                "unlisted_events": event_count - len(listed.get(year, [])),
+                # a CSS class (bar--1 to bar--10), so the page needs no style=""
+                "scale": max(1, round(10 * count / peak)) if count else 0,
+            }
+        )
+    return rows
+
+
+def _count_by_year(queryset, date_field):
+    """``{year: rows}`` of ``queryset`` by the year of ``date_field``."""
+    return dict(
+        queryset.order_by()
+        .annotate(year=ExtractYear(date_field))
+        .values_list("year")
+        .annotate(n=Count("pk"))
+        .values_list("year", "n")
+    )
