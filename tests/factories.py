@@ -1,4 +1,4 @@
-"""One factory per model; ``seed_demo`` builds its register with these too."""
+"""One factory per model, for the tests (``seed_demo`` builds its rows without them)."""
 
 import datetime
 

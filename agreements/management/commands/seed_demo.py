@@ -7,8 +7,9 @@ from agreements import demo
 
 class Command(BaseCommand):
     help = (
-        "Add N realistic demo documents with their bodies, events, sources and "
-        "relations, built with the test factories and saved in bulk. The same seed "
+        "Add N realistic demo documents with their bodies, events, sources, "
+        "relations and follow-up, saved in bulk (developer tooling: make bench "
+        "seeds its register with it). The same seed "
         "builds the same register. Demo rows are marked (slugs start with 'demo-', "
         "source URLs with 'https://demo.') and sit beside other data; if the register "
         "already holds demo rows the command refuses, unless --replace is given "
