@@ -27,9 +27,11 @@ before the commit may store the page it rendered under the old generation: nobod
 for that key again, so nothing stale is ever served. Memory caches need no message
 between processes, and Redis needs no deletion. The key also holds the day (overdue
 and due-soon actions move with it), the scheme and host (the calendar holds absolute
-links) and the path with its query parameters in a fixed order; a query string longer
-than ``MAX_QUERY_LENGTH`` is never cached, and each cache bounds how many pages it
-holds (``MAX_ENTRIES`` in memory, the expiry in Redis).
+links) and the path with the parameters the page knows, normalised
+(``canonical_query``): a request with parameters the page does not know never stores
+its page, so junk parameters cannot fill the cache. A query string longer than
+``MAX_QUERY_LENGTH`` is never cached, and each cache bounds how many pages it holds
+(``MAX_ENTRIES`` in memory, the expiry in Redis; see docs/deployment.md for Redis).
 
 ``migrate`` creates the table and the triggers (SQLite drops a table's triggers when a
 migration rebuilds it, so every ``migrate`` puts back the missing ones) and moves the
@@ -40,7 +42,6 @@ no data of the register and must survive ``flush`` and restores.
 
 import hashlib
 import logging
-from operator import itemgetter
 from urllib.parse import parse_qsl, urlencode
 
 from django.apps import apps
@@ -48,15 +49,24 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpResponse
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, set_response_etag
 
 logger = logging.getLogger(__name__)
 
 TABLE = "agreements_generation"
-#: The trigger name on PostgreSQL (one a table), and the function it runs.
-PG_TRIGGER = "agreements_generation"
+#: The trigger names on PostgreSQL (one of each a table), and the function they run:
+#: a row trigger deferred to the commit, and one for TRUNCATE (which has no rows).
+PG_TRIGGER = "agreements_generation_at_commit"
+PG_TRUNCATE_TRIGGER = "agreements_generation_truncate"
+#: The statement trigger of earlier releases, replaced by the two above.
+PG_OLD_TRIGGER = "agreements_generation"
 PG_FUNCTION = "agreements_bump_generation"
+#: The statement (its start time) that last moved the generation in this transaction:
+#: the deferred triggers all fire in the COMMIT statement, so it moves once a
+#: transaction (once a statement where constraints are immediate, as in tests).
+PG_FLAG = "agreements.generation_moved"
 
 #: Paths served from the cache: the public site, exactly as listed (``/`` alone, the
 #: others with everything under them). Admin, /healthz, /readyz and static files are
@@ -78,7 +88,7 @@ PRIVATE_COOKIES = ("messages",)
 #: have no session, so a page that varies on ``Cookie`` is the same for all of them.
 ALLOWED_VARY = {"cookie"}
 #: The cache key format; change it when an entry's shape changes.
-KEY_PREFIX = "page:v1"
+KEY_PREFIX = "page:v2"
 
 
 # --- The register generation --------------------------------------------------------
@@ -175,8 +185,11 @@ def _sqlite_triggers(tables):
 def install_generation_triggers(connection):
     """Create the generation table and each watched table's trigger where missing.
 
-    SQLite runs a row trigger (a plain upsert of one row); PostgreSQL a statement
-    trigger, so ``bulk_create`` of thousands of rows changes the generation once.
+    SQLite runs a row trigger (a plain upsert of one row; SQLite writes one
+    transaction at a time). PostgreSQL runs a row trigger deferred to the commit that
+    moves the generation once in the COMMIT (``PG_FLAG``), so ``bulk_create`` of
+    thousands of rows changes it once, and the generation row is the last lock a
+    transaction takes.
     """
     vendor = connection.vendor
     if vendor not in _SEED:
@@ -198,22 +211,37 @@ def install_generation_triggers(connection):
                     cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
                     cursor.execute(sql)
         else:
+            # At commit, once a transaction: the generation row is locked last, after
+            # every row the transaction locks, so two writers that lock rows in
+            # different orders never also wait on each other through it.
             cursor.execute(
                 f"CREATE OR REPLACE FUNCTION {PG_FUNCTION}() RETURNS trigger "
-                f"LANGUAGE plpgsql AS $$ BEGIN {_upsert(_SEED[vendor])}; "
-                "RETURN NULL; END $$"
+                "LANGUAGE plpgsql AS $$ BEGIN "
+                f"IF current_setting('{PG_FLAG}', true) IS DISTINCT FROM "
+                "statement_timestamp()::text THEN "
+                f"PERFORM set_config('{PG_FLAG}', statement_timestamp()::text, true); "
+                f"{_upsert(_SEED[vendor])}; END IF; RETURN NULL; END $$"
             )
             cursor.execute(
-                "SELECT tgrelid::regclass::text FROM pg_trigger WHERE tgname = %s",
-                [PG_TRIGGER],
+                "SELECT tgrelid::regclass::text, tgname FROM pg_trigger "
+                "WHERE tgname IN (%s, %s, %s)",
+                [PG_TRIGGER, PG_OLD_TRIGGER, PG_TRUNCATE_TRIGGER],
             )
-            existing = {row[0] for row in cursor.fetchall()}
+            existing = set(cursor.fetchall())
             for table in tables:
-                if table not in existing:
+                if (table, PG_OLD_TRIGGER) in existing:
+                    cursor.execute(f"DROP TRIGGER {PG_OLD_TRIGGER} ON {table}")
+                if (table, PG_TRIGGER) not in existing:
                     cursor.execute(
-                        f"CREATE TRIGGER {PG_TRIGGER} "
-                        f"AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} "
-                        f"FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()"
+                        f"CREATE CONSTRAINT TRIGGER {PG_TRIGGER} "
+                        f"AFTER INSERT OR UPDATE OR DELETE ON {table} "
+                        "DEFERRABLE INITIALLY DEFERRED "
+                        f"FOR EACH ROW EXECUTE FUNCTION {PG_FUNCTION}()"
+                    )
+                if (table, PG_TRUNCATE_TRIGGER) not in existing:
+                    cursor.execute(
+                        f"CREATE TRIGGER {PG_TRUNCATE_TRIGGER} AFTER TRUNCATE ON "
+                        f"{table} FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()"
                     )
     bump_generation(connection.alias)
 
@@ -242,17 +270,62 @@ def _cacheable_request(request):
     )
 
 
-def page_key(request, generation):
+#: The query parameters each cached page knows (by URL name). A key is made of these
+#: alone; a page not listed here knows none.
+PAGE_PARAMS = {
+    "agreements:document-list": (
+        "q",
+        "kind",
+        "status",
+        "follow_up",
+        "topic",
+        "country",
+        "body",
+        "event",
+        "signed_after",
+        "signed_before",
+        "ordering",
+        "page",
+    ),
+    "agreements:body-list": ("q", "page"),
+    "agreements:body-detail": ("page",),
+    "agreements:event-list": ("page",),
+    "agreements:event-detail": ("page",),
+    "followup:followup-calendar": ("country", "body"),
+    "sitemap-section": ("p",),
+}
+#: Values that mean the same as leaving the parameter out.
+DEFAULT_VALUES = {"page": "1", "p": "1"}
+
+
+def canonical_query(request):
+    """``(query, known_only)``: the page's known parameters in the page's order, each
+    value once and sorted, with empty and default values dropped; ``known_only`` is
+    False when the request carries a parameter the page does not know.
+
+    Requests that differ only in order, repeats or empty fields share one entry. A
+    request with unknown parameters is served a stored canonical page but never
+    stores one, so junk parameters cannot fill the cache.
+    """
+    pairs = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+    try:
+        known = PAGE_PARAMS.get(resolve(request.path_info).view_name, ())
+    except Resolver404:
+        known = ()
+    kept = sorted(
+        {
+            (name, value)
+            for name, value in pairs
+            if name in known and value and value != DEFAULT_VALUES.get(name)
+        },
+        key=lambda pair: (known.index(pair[0]), pair[1]),
+    )
+    return urlencode(kept), all(name in known for name, _value in pairs)
+
+
+def page_key(request, generation, query):
     """The cache key of this request's page under ``generation``."""
-    # Parameters in a fixed order, repeated ones keeping theirs (as QueryDict reads
-    # them), so ?a=1&b=2 and ?b=2&a=1 share an entry.
-    params = sorted(
-        parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True),
-        key=itemgetter(0),
-    )
-    address = (
-        f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(params)}"
-    )
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
     return f"{KEY_PREFIX}:{generation}:{timezone.localdate().isoformat()}:{digest}"
 
@@ -294,7 +367,8 @@ class PublicPageCacheMiddleware:
         if current is None:
             return self.get_response(request)
         cache = caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
-        key = page_key(request, current)
+        query, known_only = canonical_query(request)
+        key = page_key(request, current, query)
 
         try:
             entry = cache.get(key)
@@ -312,7 +386,7 @@ class PublicPageCacheMiddleware:
         response = self.get_response(request)
         # HEAD is answered from a GET's entry but never stored (a view may answer a
         # HEAD with less).
-        if request.method == "GET" and _storable(response):
+        if request.method == "GET" and known_only and _storable(response):
             set_response_etag(response)
             try:
                 cache.set(key, (response.content, dict(response.items())), seconds)

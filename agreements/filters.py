@@ -169,7 +169,7 @@ class DocumentFilterForm(forms.Form):
 
     def clean_body(self):
         # the querysets made only for a slug: most requests have none
-        return self._clean_slug("body", Body.objects.all, _("body"))
+        return self._clean_slug("body", Body.objects.public, _("body"))
 
     def clean_event(self):
         return self._clean_slug("event", Event.objects.published, _("event"))

@@ -1,8 +1,13 @@
-"""Request-level safeguards the settings wire in: a cap on the request body and the
-client address django-axes locks out when the app runs behind proxies."""
+"""Request-level safeguards: a cap on the request body, the client address that
+django-axes locks out and rate limits count when the app runs behind proxies, and
+the rate limit of the expensive public endpoints."""
+
+import functools
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django_ratelimit.core import get_usage
 
 
 class RequestSizeLimitMiddleware:
@@ -54,3 +59,54 @@ def client_ip(request):
     if count and len(forwarded) >= count:
         return forwarded[-count]
     return request.META.get("REMOTE_ADDR")
+
+
+def anonymous_rate(group, request):
+    """The rate limit of ``group`` (``settings.RATE_LIMITS``) for anonymous clients;
+    signed-in staff are not limited. ``None`` turns the limit off."""
+    if getattr(request, "user", None) is not None and request.user.is_authenticated:
+        return None
+    return settings.RATE_LIMITS.get(group)
+
+
+def _client_key(group, request):
+    return client_ip(request) or "unknown"
+
+
+def rate_limited(group, *, when=None):
+    """Limit a view's anonymous requests per client address (django-ratelimit), with
+    a 429 and ``Retry-After`` once the limit is reached; ``when(request)`` says which
+    requests count (all by default). Pages served from the page cache never reach the
+    view, so only the requests that do real work count."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def limited(request, *args, **kwargs):
+            if when is not None and not when(request):
+                return view(request, *args, **kwargs)
+            usage = get_usage(
+                request,
+                group=group,
+                key=_client_key,
+                rate=anonymous_rate,
+                increment=True,
+            )
+            if usage is not None and usage["should_limit"]:
+                response = HttpResponse(
+                    _("Too many requests from your address: try again in a minute.")
+                    + "\n",
+                    status=429,
+                    content_type="text/plain; charset=utf-8",
+                )
+                response["Retry-After"] = str(max(1, usage["time_left"]))
+                return response
+            return view(request, *args, **kwargs)
+
+        return limited
+
+    return decorator
+
+
+def is_search(request):
+    """A list request with a search (``?q=``), the costly kind."""
+    return bool(request.GET.get("q", "").strip())

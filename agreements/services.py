@@ -104,7 +104,7 @@ def set_published(
     now = timezone.now()
     with transaction.atomic():
         changed = list(
-            model._default_manager.select_for_update()
+            model._default_manager.select_for_update(no_key=True)
             .filter(pk__in=records.values("pk"))
             .exclude(is_published=published)
             .order_by("pk")

@@ -127,7 +127,7 @@ def signatories(bodies):
 
 
 class BodySitemap(RecordSitemap):
-    """Bodies that signed a published document (the others' pages list nothing).
+    """The public bodies (``Body.objects.public()``), as the body pages show them.
 
     No ``lastmod``: a body has no ``updated_at``, and the latest change to its
     documents, for every body of a file, would read every party of the register
@@ -138,7 +138,7 @@ class BodySitemap(RecordSitemap):
     has_lastmod = False
 
     def records(self):
-        return signatories(Body.objects.all()).annotate(key=F("slug"))
+        return Body.objects.public().annotate(key=F("slug"))
 
 
 class CountrySitemap(RecordSitemap):

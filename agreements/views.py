@@ -19,6 +19,7 @@ from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -44,6 +45,7 @@ from .models import (
     PartyCitation,
 )
 from .pagination import CountedPaginator, KeysetPaginator
+from .security import is_search, rate_limited
 
 PER_PAGE = 25
 #: The most matches a search ranks (PostgreSQL); more are listed newest first.
@@ -181,6 +183,7 @@ CAPTIONS = {
 }
 
 
+@method_decorator(rate_limited("search", when=is_search), name="dispatch")
 class DocumentListView(RegisterMixin, FilterView):
     """The register, filtered (see ``agreements.filters`` for the URL contract)."""
 
@@ -376,16 +379,20 @@ class DocumentDetailView(RegisterMixin, DetailView):
 # --- Bodies ---------------------------------------------------------------------------
 
 
+@method_decorator(rate_limited("search", when=is_search), name="dispatch")
 class BodyListView(RegisterMixin, ListView):
-    """Every signatory body, grouped by country; ``?q=`` searches their names."""
+    """Every public body (``Body.objects.public()``), grouped by country; ``?q=``
+    searches their names."""
 
     template_name = "agreements/body_list.html"
     context_object_name = "bodies"
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = Body.objects.select_related("country").order_by(
-            "country__name", "name", "id"
+        queryset = (
+            Body.objects.public()
+            .select_related("country")
+            .order_by("country__name", "name", "id")
         )
         self.query, self.query_shortened = search.clean_query(
             self.request.GET.get("q", "")
@@ -426,7 +433,7 @@ class BodyDetailView(RegisterMixin, DetailView):
     context_object_name = "body"
 
     def get_queryset(self):
-        return Body.objects.select_related("country", "parent")
+        return Body.objects.public().select_related("country", "parent")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -442,7 +449,7 @@ class BodyDetailView(RegisterMixin, DetailView):
         )
         context.update(
             self.paginate(documents, total),
-            children=body.children.order_by("name", "id"),
+            children=body.children.public().order_by("name", "id"),
             former_names=body.former_names.order_by("-valid_until", "name"),
             breadcrumbs=crumbs(
                 (_("Bodies"), reverse("agreements:body-list")),

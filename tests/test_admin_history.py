@@ -13,6 +13,15 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
+
+def saved(record, **values):
+    """``record`` saved with ``values``: countries come from a migration, unrecorded."""
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.save()
+    return record
+
+
 MAKERS = {
     models.Document: lambda: factories.bilateral_document(title="Stored"),
     models.Event: lambda: factories.EventFactory(title="Stored"),
@@ -25,6 +34,11 @@ MAKERS = {
     models.PartyCitation: lambda: factories.PartyCitationFactory(claim="Stored"),
     models.ActionCitation: lambda: factories.ActionCitationFactory(claim="Stored"),
     models.ProgressUpdate: lambda: factories.ProgressUpdateFactory(title="Stored"),
+    models.Topic: lambda: factories.TopicFactory(name="Stored"),
+    models.Country: lambda: saved(factories.CountryFactory(code="AZ"), name="Stored"),
+    models.BodyName: lambda: factories.BodyNameFactory(name="Stored"),
+    models.DocumentTitle: lambda: factories.DocumentTitleFactory(title="Stored"),
+    models.EventCitation: lambda: factories.EventCitationFactory(claim="Stored"),
 }
 FIELD = {
     models.Party: "signatory_name",
@@ -32,6 +46,7 @@ FIELD = {
     models.DocumentCitation: "claim",
     models.PartyCitation: "claim",
     models.ActionCitation: "claim",
+    models.EventCitation: "claim",
 }
 
 
@@ -55,7 +70,12 @@ def test_every_history_admin_refuses_reverting():
 @pytest.mark.parametrize("model", list(MAKERS), ids=lambda m: m.__name__)
 def test_a_revert_posted_by_hand_is_refused_and_saves_nothing(admin_client, model):
     record = MAKERS[model]()
-    field = FIELD.get(model, "name" if model is models.Body else "title")
+    field = FIELD.get(
+        model,
+        "name"
+        if model in (models.Body, models.Topic, models.BodyName, models.Country)
+        else "title",
+    )
     first = record.history.order_by("history_date").first()
     model.objects.filter(pk=record.pk).update(**{field: "Later"})
 
@@ -65,3 +85,60 @@ def test_a_revert_posted_by_hand_is_refused_and_saves_nothing(admin_client, mode
 
     assert response.status_code == HTTPStatus.FORBIDDEN
     assert getattr(model.objects.get(pk=record.pk), field) == "Later"
+
+
+# --- Deleting a body that others refer to ---------------------------------------------
+
+
+def delete_url(record):
+    opts = record._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_delete", args=[record.pk])
+
+
+@pytest.mark.parametrize("referrer", ["child", "action"])
+def test_a_body_still_referred_to_is_not_deleted_and_the_page_says_by_what(
+    admin_client, referrer
+):
+    body = factories.BodyFactory(name="Old ministry")
+    if referrer == "child":
+        other = factories.BodyFactory(name="Its department", parent=body)
+        shown = "Its department"
+    else:
+        other = factories.ActionFactory(
+            title="Open the centre", responsible_bodies=[body]
+        )
+        shown = "Open the centre"
+
+    page = admin_client.get(delete_url(body))
+    response = admin_client.post(delete_url(body), {"post": "yes"})
+
+    assert shown in page.content.decode()
+    assert "Cannot delete" in page.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert models.Body.objects.filter(pk=body.pk).exists()
+    other.refresh_from_db()
+
+
+def test_deleting_a_body_records_its_former_names_in_history(admin_client):
+    name = factories.BodyNameFactory(name="Its old name")
+    body = name.body
+
+    response = admin_client.post(delete_url(body), {"post": "yes"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert not models.Body.objects.filter(pk=body.pk).exists()
+    removed = models.BodyName.history.filter(history_type="-").get()
+    assert removed.name == "Its old name"
+
+
+def test_a_topic_still_used_by_documents_is_not_deleted(admin_client):
+    topic = factories.TopicFactory(name="Energy")
+    document = factories.DocumentFactory(title="Memorandum on energy")
+    document.topics.add(topic)
+
+    page = admin_client.get(delete_url(topic))
+    response = admin_client.post(delete_url(topic), {"post": "yes"})
+
+    assert "Memorandum on energy" in page.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert models.Topic.objects.filter(pk=topic.pk).exists()

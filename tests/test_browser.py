@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from agreements.models import Document
+from agreements.models import Body, Document
 from tests.browser_support import (
     AZERTAC_MOU,
     PHONE,
@@ -285,10 +285,13 @@ def test_unpublished_document_never_shows(page, register):
         "/agreements/?country=KZ&country=AZ&kind=memorandum",
         "/agreements/?country=KZ&country=AZ&kind=memorandum&page=2",
         "/countries/az/",
-        a_party.get_absolute_url(),
     ):
         visit(page, url)
         expect(main).not_to_contain_text(UNPUBLISHED_TITLE)
+    # a party's page: shown if the body signed a published document too, else 404
+    shown = Body.objects.public().filter(pk=a_party.pk).exists()
+    visit(page, a_party.get_absolute_url(), status=200 if shown else 404)
+    expect(main).not_to_contain_text(UNPUBLISHED_TITLE)
     visit(page, register.unpublished.get_absolute_url(), status=404)
 
 

@@ -17,7 +17,7 @@ from django.test import Client
 
 from agreements import cache as page_cache
 from agreements import models
-from agreements.cache import generation, install_generation_triggers
+from agreements.cache import PG_TRIGGER, generation, install_generation_triggers
 from agreements.services import unpublish_documents
 from tests.conftest import skip_or_fail
 from tests.factories import (
@@ -117,11 +117,41 @@ def test_query_parameters_in_another_order_share_the_entry(
         "/agreements/?country=KZ&kind=memorandum&country=AZ",
         django_assert_num_queries,
     )
-    # the order of a repeated parameter is kept: it may matter to the view
-    assert (
-        client.get("/agreements/?country=AZ&kind=memorandum&country=KZ")["X-Cache"]
-        == "miss"
+    # repeats and empty fields (a form sends every field) name the same page
+    hit(
+        client,
+        "/agreements/?q=&kind=memorandum&kind=memorandum&country=AZ&country=KZ&page=1",
+        django_assert_num_queries,
     )
+
+
+def test_unknown_parameters_are_served_from_the_cache_but_never_stored(
+    client, register, django_assert_num_queries
+):
+    for n in range(5):
+        response = client.get(f"/agreements/?junk={n}")
+        assert response.status_code == HTTPStatus.OK
+        assert response.get("X-Cache") is None  # rendered, not stored
+    assert client.get("/agreements/")["X-Cache"] == "miss"
+    hit(client, "/agreements/?junk=6", django_assert_num_queries)
+
+
+def test_a_flood_of_unknown_parameters_leaves_one_entry(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": LOCMEM, "LOCATION": "pages-flood"},
+        "pages": {"BACKEND": LOCMEM, "LOCATION": "pages-flood-pages"},
+    }
+    settings.PAGE_CACHE_ALIAS = "pages"
+    caches["pages"].clear()
+    DocumentFactory()
+
+    for n in range(50):
+        assert client.get(f"/agreements/?junk={n}").status_code == HTTPStatus.OK
+        assert client.get(f"/follow-up/calendar.ics?x={n}").status_code == 200
+
+    assert len(caches["pages"]._cache) == 0
+    client.get("/agreements/")
+    assert len(caches["pages"]._cache) == 1
 
 
 def test_head_is_answered_from_the_get_entry_and_never_stored(
@@ -554,7 +584,7 @@ def test_a_trigger_lost_in_a_migration_is_put_back(register):
         if connection.vendor == "sqlite":
             cursor.execute("DROP TRIGGER agreements_document_generation_update")
         else:
-            cursor.execute("DROP TRIGGER agreements_generation ON agreements_document")
+            cursor.execute(f"DROP TRIGGER {PG_TRIGGER} ON agreements_document")
     before = generation()
     models.Document.objects.update(summary="unseen")
     assert generation() == before  # the proof that the trigger was gone
@@ -600,3 +630,21 @@ def test_pages_are_served_uncached_while_the_shared_cache_is_down(
         response = client.get(url)
         assert response.status_code == HTTPStatus.OK, url
         assert response.get("X-Cache") != "hit"
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's deferred triggers"
+)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_generation_moves_once_at_commit_however_many_rows_change():
+    from django.db import transaction
+
+    before = generation()
+    with transaction.atomic():
+        models.Topic.objects.bulk_create(
+            [models.Topic(slug=f"t{n}", name=f"t{n}") for n in range(50)]
+        )
+        models.Topic.objects.update(name="renamed")
+        assert generation() == before  # nothing committed yet: pages stay as they are
+
+    assert generation() == before + 1

@@ -218,7 +218,6 @@ PUBLIC_URLS = [
     "/bodies/",
     "/bodies/?q=Zanzibarian",
     "/bodies/body-shared/",
-    "/bodies/body-secret/",
     "/events/",
     "/events/visit/",
     "/countries/kz/",
@@ -235,6 +234,8 @@ PUBLIC_URLS = [
 
 #: Guessed addresses of the unpublished records, and pages past the last.
 NOT_FOUND_URLS = [
+    # a body that signed only drafts: its page would name the draft's counterparty
+    "/bodies/body-secret/",
     "/agreements/zanzibarian-protocol/",
     "/agreements/ZANZIBARIAN-PROTOCOL/",
     "/agreements/zanzibarian-protocol",
@@ -342,8 +343,7 @@ def test_body_pages_count_published_documents_only(client, register):
     shared = client.get("/bodies/body-shared/").context
     assert shared["paginator"].count == 1
     assert [row.slug for row in shared["documents"]] == ["published-memorandum"]
-    secret = client.get("/bodies/body-secret/").context
-    assert secret["paginator"].count == 0
+    assert client.get("/bodies/body-secret/").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_events_count_published_documents_only(client, register):

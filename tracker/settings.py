@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "simple_history",
     "csp",
     "axes",
+    "django_ratelimit",
     "agreements",
 ]
 
@@ -320,6 +321,24 @@ AXES_SENSITIVE_PARAMETERS = []
 # X-Forwarded-For (agreements.security.client_ip); 0 means clients connect directly.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "agreements.security.client_ip"
+
+# Rate limits (django-ratelimit) on the public endpoints that do real work: the
+# calendar, and searches (agreements.security.rate_limited). Counted per client address
+# (as axes reads it) in the default cache; answers from the page cache are not
+# counted, and signed-in staff are never limited. "N/s", "N/m", "N/h"; empty: no limit.
+RATE_LIMITS = {
+    "calendar": env_str("DJANGO_RATE_LIMIT_CALENDAR", "20/m") or None,
+    "search": env_str("DJANGO_RATE_LIMIT_SEARCH", "60/m") or None,
+}
+RATELIMIT_USE_CACHE = "default"
+# With the cache down (Redis stopped), requests go through rather than all refused.
+RATELIMIT_FAIL_OPEN = True
+# FailSoftRedisCache is Django's RedisCache (atomic increments) under another name.
+SILENCED_SYSTEM_CHECKS.append("django_ratelimit.W001")
+if not REDIS_URL:
+    # Without Redis each worker process counts in its own memory: a client gets up to
+    # the rate times the number of workers, still a bound on one client's flood.
+    SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 LOGGING = {
     "version": 1,

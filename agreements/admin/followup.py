@@ -36,6 +36,8 @@ from .mixins import (
     BumpsParentVersionMixin,
     KeepsRecordedFieldsFormSet,
     KeepsRecordedFieldsMixin,
+    VersionedAdminMixin,
+    VersionedInlineMixin,
     record_update_url,
 )
 
@@ -153,7 +155,7 @@ def follow_up_status_action(status):
     return action
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(VersionedInlineMixin, admin.TabularInline):
     """The document's commitments, edited in place; their statuses change only by
     recording an update, from the action's own page."""
 
@@ -248,7 +250,7 @@ class ActionUpdateInline(ProgressUpdateInline):
 # --- Follow-up ------------------------------------------------------------------------
 
 
-class ActionCitationInline(admin.TabularInline):
+class ActionCitationInline(VersionedInlineMixin, admin.TabularInline):
     model = ActionCitation
     extra = 0
     autocomplete_fields = ("source",)
@@ -257,7 +259,11 @@ class ActionCitationInline(admin.TabularInline):
 
 @admin.register(Action)
 class ActionAdmin(
-    BumpsParentVersionMixin, RecordsUpdatesMixin, KeepsRecordedFieldsMixin, HistoryAdmin
+    BumpsParentVersionMixin,
+    VersionedAdminMixin,
+    RecordsUpdatesMixin,
+    KeepsRecordedFieldsMixin,
+    HistoryAdmin,
 ):
     list_display = (
         "document",
@@ -399,7 +405,7 @@ class ActionAdmin(
 
 
 @admin.register(ActionCitation)
-class ActionCitationAdmin(HistoryAdmin):
+class ActionCitationAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "action", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "action")
@@ -468,7 +474,7 @@ class ProgressUpdateAddForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(UpdateColumns, HistoryAdmin):
+class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
     """Updates are recorded here, through ``followup.record_update``, which also
     changes the document's or the action's status. Once recorded, the subject, date
     and statuses stay as they are: a correction is a new update."""

@@ -116,6 +116,11 @@ class VersionedAdminMixin:
 
     form = VersionedAdminForm
 
+    def get_fields(self, request, obj=None):
+        # The form always carries the version (hidden, rendered by the template);
+        # as a model field it is not editable, so it is left out of the layout.
+        return [name for name in super().get_fields(request, obj) if name != "version"]
+
     def save_model(self, request, obj, form, change):
         if change:
             services.claim_version(instance=obj, version=form.cleaned_data["version"])
@@ -147,6 +152,71 @@ class VersionedAdminMixin:
             return HttpResponseRedirect(admin_change_url(conflict.instance))
 
 
+class VersionedInlineForm(forms.ModelForm):
+    """A row of an inline whose model has a version: carries the version the row had
+    when the page was opened (``row_version``, hidden) and refuses to save a row
+    changed over a later one. A row left as it was is not saved, whatever its
+    version, so a colleague's change to another row never blocks the page."""
+
+    row_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is not None:
+            self.initial.setdefault("row_version", self.instance.version)
+
+    def has_changed(self):
+        return any(name != "row_version" for name in self.changed_data)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk is not None and self.has_changed():
+            check_row_version(self.instance, cleaned_data.get("row_version"))
+        return cleaned_data
+
+
+def check_row_version(instance, version):
+    """Refuse a row posted at ``version`` when it is stored at another one."""
+    if version is None:
+        raise ValidationError(
+            _(
+                "This row does not say which version of the %(model)s it edits, so "
+                "it was not saved. Open the page again."
+            )
+            % {"model": instance._meta.verbose_name},
+            code="no_version",
+        )
+    if version != instance.version:
+        raise ValidationError(conflict_message(instance), code="edit_conflict")
+
+
+class VersionedInlineFormSet(BaseInlineFormSet):
+    """The rows of a versioned inline: each changed row claims its next version as it
+    is saved (``services.claim_version``), and a row deleted after someone else
+    changed it is refused, as a changed one is."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if form.instance.pk is not None:
+                check_row_version(form.instance, form.cleaned_data.get("row_version"))
+
+    def save_existing(self, form, obj, commit=True):
+        services.claim_version(instance=obj, version=form.cleaned_data["row_version"])
+        return super().save_existing(form, obj, commit=commit)
+
+
+class VersionedInlineMixin:
+    """For an ``InlineModelAdmin`` of a model with a version."""
+
+    form = VersionedInlineForm
+    formset = VersionedInlineFormSet
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return fields if "row_version" in fields else [*fields, "row_version"]
+
+
 class BumpsParentVersionMixin:
     """For the page of a part of a record that the record's own form also edits as an
     inline (a party of a document, say): a change here refuses the record's forms
@@ -162,8 +232,10 @@ class BumpsParentVersionMixin:
             services.bump_version(model=field.related_model, pk=parent_id)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
+        # The parent first: a save of the parent's form (with this part as an
+        # inline) locks the parent before its parts, so both lock in one order.
         self._bump_parent(obj)
+        super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
         self._bump_parent(obj)
@@ -188,7 +260,8 @@ RECORDED_FIELDS = {
 def keep_recorded_fields(obj):
     """Before ``obj`` is saved from a form: its recorded fields as stored now.
 
-    The row is locked first (``SELECT ... FOR UPDATE`` where the database has it), so
+    The row is locked first (``SELECT ... FOR NO KEY UPDATE`` on PostgreSQL: rows that
+    refer to it, such as a progress update being recorded, can still be added), so
     an update recorded while the form was being saved either lands before (and is
     kept) or waits until this save is done; the form's copy, read when the request
     began, is never written back over it.
@@ -198,7 +271,7 @@ def keep_recorded_fields(obj):
         return
     stored = (
         type(obj)
-        ._default_manager.select_for_update()
+        ._default_manager.select_for_update(no_key=True)
         .filter(pk=obj.pk)
         .values(*fields)
         .first()
@@ -215,7 +288,7 @@ class KeepsRecordedFieldsMixin:
         super().save_model(request, obj, form, change)
 
 
-class KeepsRecordedFieldsFormSet(BaseInlineFormSet):
+class KeepsRecordedFieldsFormSet(VersionedInlineFormSet):
     """For an inline of a model in ``RECORDED_FIELDS``: its rows' saves."""
 
     def save_existing(self, form, obj, commit=True):

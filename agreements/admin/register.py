@@ -4,13 +4,14 @@ parties and relations."""
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import (
+    Action,
     Body,
     BodyName,
     Country,
@@ -45,22 +46,35 @@ from .mixins import (
     KeepsRecordedFieldsMixin,
     PublishingAdminMixin,
     VersionedAdminMixin,
+    VersionedInlineFormSet,
+    VersionedInlineMixin,
     admin_change_url,
     record_update_url,
 )
+
+
+def linked(obj):
+    """A record that keeps another from being deleted, as the delete page lists it."""
+    return format_html(
+        "{}: <a href='{}'>{}</a>",
+        capfirst(obj._meta.verbose_name),
+        admin_change_url(obj),
+        obj,
+    )
+
 
 # --- Countries and topics -------------------------------------------------------------
 
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(HistoryAdmin):
     list_display = ("name", "code")
     search_fields = ("name", "code")
     list_per_page = 50
 
 
 @admin.register(Topic)
-class TopicAdmin(admin.ModelAdmin):
+class TopicAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("name", "slug", "documents_count")
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
@@ -75,11 +89,22 @@ class TopicAdmin(admin.ModelAdmin):
     def documents_count(self, obj):
         return obj.documents_count
 
+    def get_deleted_objects(self, objs, request):
+        # Documents tagged with a topic would lose the tag without a trace: they keep
+        # it, and the page lists them, until they no longer use it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        documents = (
+            Document.objects.filter(topics__in=objs).distinct().order_by("title")
+        )
+        return deleted, counts, perms_needed, [*protected, *map(linked, documents)]
+
 
 # --- Bodies ---------------------------------------------------------------------------
 
 
-class BodyNameInline(admin.TabularInline):
+class BodyNameInline(VersionedInlineMixin, admin.TabularInline):
     model = BodyName
     extra = 0
     fields = ("name", "short_name", "valid_from", "valid_until", "note")
@@ -111,13 +136,30 @@ class BodyAdmin(VersionedAdminMixin, HistoryAdmin):
         # One party per document and body, so parties count documents.
         return super().get_queryset(request).annotate(documents_count=Count("parties"))
 
+    def get_deleted_objects(self, objs, request):
+        # A body's children (their parent would be cleared) and the actions that
+        # name it responsible (it would drop out of them) keep it, like the
+        # documents it signed: the page lists them, and nothing is deleted until
+        # they no longer refer to it.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(
+            objs, request
+        )
+        bodies = [body.pk for body in objs]
+        referring = [
+            *Body.objects.filter(parent__in=bodies).order_by("name"),
+            *Action.objects.filter(responsible_bodies__in=bodies)
+            .distinct()
+            .order_by("title"),
+        ]
+        return deleted, counts, perms_needed, [*protected, *map(linked, referring)]
+
     @admin.display(description=_("documents"), ordering="documents_count")
     def documents(self, obj):
         return obj.documents_count
 
 
 @admin.register(BodyName)
-class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+class BodyNameAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     versioned_parent = "body"
 
     list_display = ("name", "short_name", "body", "valid_from", "valid_until")
@@ -131,7 +173,7 @@ class BodyNameAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(HistoryAdmin):
+class SourceAdmin(VersionedAdminMixin, HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
     search_fields = ("url", "title", "publisher")
@@ -142,7 +184,7 @@ class SourceAdmin(HistoryAdmin):
 # --- Events ---------------------------------------------------------------------------
 
 
-class EventCitationInline(admin.TabularInline):
+class EventCitationInline(VersionedInlineMixin, admin.TabularInline):
     model = EventCitation
     extra = 0
     autocomplete_fields = ("source",)
@@ -260,7 +302,7 @@ class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, HistoryAdmin):
 
 
 @admin.register(EventCitation)
-class EventCitationAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+class EventCitationAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     versioned_parent = "event"
 
     list_display = ("source", "event", "confidence", "claim")
@@ -274,7 +316,7 @@ class EventCitationAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 # --- Documents ------------------------------------------------------------------------
 
 
-class PartyInlineFormSet(BaseInlineFormSet):
+class PartyInlineFormSet(VersionedInlineFormSet):
     """Two or more parties; new rows are numbered after the existing ones."""
 
     default_error_messages = {
@@ -299,7 +341,7 @@ class PartyInlineFormSet(BaseInlineFormSet):
         return kwargs
 
 
-class PartyInline(admin.TabularInline):
+class PartyInline(VersionedInlineMixin, admin.TabularInline):
     model = Party
     formset = PartyInlineFormSet
     extra = 0
@@ -339,7 +381,7 @@ class PartyInline(admin.TabularInline):
         )
 
 
-class RelationInline(admin.TabularInline):
+class RelationInline(VersionedInlineMixin, admin.TabularInline):
     model = Relation
     fk_name = "from_document"
     extra = 0
@@ -349,14 +391,14 @@ class RelationInline(admin.TabularInline):
     verbose_name_plural = _("relations to other documents")
 
 
-class DocumentCitationInline(admin.TabularInline):
+class DocumentCitationInline(VersionedInlineMixin, admin.TabularInline):
     model = DocumentCitation
     extra = 0
     autocomplete_fields = ("source",)
     fields = ("source", "confidence", "claim", "note")
 
 
-class DocumentTitleInline(admin.TabularInline):
+class DocumentTitleInline(VersionedInlineMixin, admin.TabularInline):
     model = DocumentTitle
     extra = 0
     autocomplete_fields = ("source",)
@@ -583,7 +625,7 @@ class DocumentAdmin(
 
 
 @admin.register(DocumentTitle)
-class DocumentTitleAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
+class DocumentTitleAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("title", "language", "is_official", "document")
     list_filter = ("language", "is_official")
     list_select_related = ("document",)
@@ -593,7 +635,7 @@ class DocumentTitleAdmin(BumpsParentVersionMixin, admin.ModelAdmin):
 
 
 @admin.register(DocumentCitation)
-class DocumentCitationAdmin(BumpsParentVersionMixin, HistoryAdmin):
+class DocumentCitationAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "document", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "document")
@@ -605,7 +647,7 @@ class DocumentCitationAdmin(BumpsParentVersionMixin, HistoryAdmin):
 # --- Parties and signatures -----------------------------------------------------------
 
 
-class PartyCitationInline(admin.TabularInline):
+class PartyCitationInline(VersionedInlineMixin, admin.TabularInline):
     model = PartyCitation
     extra = 0
     autocomplete_fields = ("source",)
@@ -613,7 +655,7 @@ class PartyCitationInline(admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(BumpsParentVersionMixin, HistoryAdmin):
+class PartyAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("__str__", "document", "order", "signatory_position")
     search_fields = (
         "signatory_name",
@@ -640,7 +682,7 @@ class PartyAdmin(BumpsParentVersionMixin, HistoryAdmin):
 
 
 @admin.register(PartyCitation)
-class PartyCitationAdmin(HistoryAdmin):
+class PartyCitationAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "party", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "party__body")
@@ -659,7 +701,7 @@ class PartyCitationAdmin(HistoryAdmin):
 
 
 @admin.register(Relation)
-class RelationAdmin(BumpsParentVersionMixin, HistoryAdmin):
+class RelationAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     versioned_parent = "from_document"
 
     list_display = ("from_document", "kind", "to_document", "confidence")

@@ -103,16 +103,17 @@ def record_update(
     of the wrong kind; an action of another document.
     """
     with transaction.atomic():
+        if action is not None and action.document_id != document.pk:
+            raise ValidationError(
+                {"action": _("The action must be one of this document's.")}
+            )
+        # The document first, then its action: the admin's forms lock them in that
+        # order too, so two writers never wait on each other in a circle.
+        subject = Document.objects.select_for_update(no_key=True).get(pk=document.pk)
+        status_before = subject.follow_up_status
         if action is not None:
-            if action.document_id != document.pk:
-                raise ValidationError(
-                    {"action": _("The action must be one of this document's.")}
-                )
-            subject = Action.objects.select_for_update().get(pk=action.pk)
+            subject = Action.objects.select_for_update(no_key=True).get(pk=action.pk)
             status_before = subject.status
-        else:
-            subject = Document.objects.select_for_update().get(pk=document.pk)
-            status_before = subject.follow_up_status
         update = ProgressUpdate(
             document=document,
             action=action,

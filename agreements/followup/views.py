@@ -24,6 +24,7 @@ from django.views.generic import TemplateView
 
 from ..models import Action, Document, Event, Party
 from ..models.followup import DUE_SOON_DAYS
+from ..security import rate_limited
 from ..views import RegisterMixin, crumbs
 from .calendar import build_calendar
 from .selectors import (
@@ -241,6 +242,7 @@ def _calendar_params(request):
 
 
 @require_GET
+@rate_limited("calendar")
 def calendar(request):
     """The published documents' dates to watch as an iCalendar feed, filtered like
     the list; well-formed but unknown codes and slugs give an empty calendar. The

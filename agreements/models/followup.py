@@ -24,7 +24,8 @@ from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .register import Body, Citation, Confidence, Document, Party, Source
+from .documents import Document, Party
+from .register import Body, Citation, Confidence, Source, version_field
 
 #: An open action due within this many days is "due soon".
 DUE_SOON_DAYS = 30
@@ -216,7 +217,10 @@ class Action(TodayAwareModel):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = ActionQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[responsible_bodies])
+    version = version_field()
+    history = HistoricalRecords(
+        m2m_fields=[responsible_bodies], excluded_fields=["version"]
+    )
 
     class Meta:
         ordering = (models.F("due_on").asc(nulls_last=True), "title", "id")
@@ -312,7 +316,7 @@ class ActionCitation(Citation):
     )
 
     objects = ActionCitationManager()
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta(Citation.Meta):
         verbose_name = _("action source")
@@ -418,7 +422,8 @@ class ProgressUpdate(TodayAwareModel):
     )
 
     objects = ProgressUpdateManager()
-    history = HistoricalRecords()
+    version = version_field()
+    history = HistoricalRecords(excluded_fields=["version"])
 
     class Meta:
         ordering = ("-happened_on", "-created_at", "-id")

@@ -1,0 +1,80 @@
+"""A body entered for a draft does not reveal the draft: it is not listed, searched,
+linked or served until a document it signed (or an action it answers for) is
+published, or until it is the parent of such a body."""
+
+from http import HTTPStatus
+
+import pytest
+
+from agreements import services
+from agreements.models import Document
+from tests.factories import ActionFactory, BodyFactory, PartyFactory, bilateral_document
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def draft_counterparty():
+    document = bilateral_document(is_published=False, title="Secret memorandum")
+    body = BodyFactory(name="Zanzibar Trade Office", slug="zanzibar-trade-office")
+    PartyFactory(document=document, body=body, order=3)
+    return document, body
+
+
+def visible(client, body):
+    pages = {
+        "list": client.get("/bodies/").content.decode(),
+        "search": client.get("/bodies/?q=zanzibar").content.decode(),
+        "sitemap": client.get("/sitemap-bodies.xml").content.decode(),
+    }
+    seen = {
+        name for name, text in pages.items() if body.name in text or body.slug in text
+    }
+    if client.get(body.get_absolute_url()).status_code == HTTPStatus.OK:
+        seen.add("page")
+    filtered = client.get(f"/agreements/?body={body.slug}")
+    if body.name in filtered.content.decode():
+        seen.add("filter")
+    return seen
+
+
+def test_a_body_of_a_draft_appears_nowhere(client, draft_counterparty):
+    _document, body = draft_counterparty
+
+    assert visible(client, body) == set()
+
+
+def test_it_appears_everywhere_once_the_document_is_published(
+    client, draft_counterparty, admin_user
+):
+    document, body = draft_counterparty
+    services.publish_documents(
+        documents=Document.objects.filter(pk=document.pk), user=admin_user
+    )
+
+    assert visible(client, body) == {"list", "search", "sitemap", "page", "filter"}
+
+
+def test_a_body_responsible_for_a_published_action_is_public(client):
+    body = BodyFactory(name="Zanzibar Trade Office", slug="zanzibar-trade-office")
+    ActionFactory(document=bilateral_document(), responsible_bodies=[body])
+
+    assert client.get(body.get_absolute_url()).status_code == HTTPStatus.OK
+
+
+def test_the_parent_of_a_public_body_is_public_and_a_hidden_child_is_not_linked(
+    client, draft_counterparty
+):
+    _document, hidden = draft_counterparty
+    parent = BodyFactory(name="Ministry of Trade")
+    hidden.parent = parent
+    hidden.save()
+    public_child = bilateral_document().parties.first().body
+    public_child.parent = parent
+    public_child.save()
+
+    page = client.get(parent.get_absolute_url())
+
+    assert page.status_code == HTTPStatus.OK
+    assert public_child.name in page.content.decode()
+    assert hidden.name not in page.content.decode()
