@@ -30,6 +30,7 @@ from django_filters.views import FilterView
 
 from . import search, selectors
 from .aggregates import cached_aggregate, last_changed, register_stamp
+from .cache import canonical_query
 from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
 from .followup.selectors import document_followup
 from .models import (
@@ -258,6 +259,9 @@ class DocumentListView(RegisterMixin, FilterView):
         names = dict(countries)
         context.update(
             stamp=self.stamp,
+            # the filter panel's fragment key: the parameters the list knows, so
+            # unknown ones cannot fill the cache with copies of the panel
+            filter_key=canonical_query(self.request)[0],
             unranked=getattr(self, "unranked", False),
             rank_limit=self.rank_limit,
             form=form,

@@ -43,6 +43,7 @@ print(json.dumps({
     "AXES_COOLOFF_MINUTES": s.AXES_COOLOFF_TIME.total_seconds() / 60,
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "DATABASE_OPTIONS": s.DATABASES["default"].get("OPTIONS", {}),
+    "RATE_LIMITS": s.RATE_LIMITS,
 }))
 """
 
@@ -225,6 +226,26 @@ def test_page_cache_login_and_proxy_settings_come_from_the_environment():
 
 
 PG_URL = "postgres://tracker@db.example:5432/tracker"
+
+
+@pytest.mark.parametrize(
+    ("variables", "limits"),
+    [
+        ({}, {"calendar": "20/m", "search": "60/m"}),
+        ({"DJANGO_RATE_LIMIT_CALENDAR": ""}, {"calendar": "20/m", "search": "60/m"}),
+        ({"DJANGO_RATE_LIMIT_SEARCH": "off"}, {"calendar": "20/m", "search": None}),
+        ({"DJANGO_RATE_LIMIT_CALENDAR": "5/s"}, {"calendar": "5/s", "search": "60/m"}),
+    ],
+    ids=["default", "empty", "off", "set"],
+)
+def test_rate_limits_come_from_the_environment(variables, limits):
+    assert settings_with(**variables)["RATE_LIMITS"] == limits
+
+
+def test_a_rate_limit_that_makes_no_sense_is_refused():
+    completed = run(["-c", PRINT_SETTINGS], DJANGO_RATE_LIMIT_SEARCH="lots")
+    assert completed.returncode != 0
+    assert 'DJANGO_RATE_LIMIT_SEARCH must be like "60/m", or "off"' in completed.stderr
 
 
 def test_postgresql_binds_parameters_in_the_client():

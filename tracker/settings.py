@@ -5,6 +5,7 @@ laptop (SQLite, DEBUG on) and on a ministry's servers (PostgreSQL).
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -322,13 +323,24 @@ AXES_SENSITIVE_PARAMETERS = []
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "agreements.security.client_ip"
 
+
 # Rate limits (django-ratelimit) on the public endpoints that do real work: the
 # calendar, and searches (agreements.security.rate_limited). Counted per client address
 # (as axes reads it) in the default cache; answers from the page cache are not
-# counted, and signed-in staff are never limited. "N/s", "N/m", "N/h"; empty: no limit.
+# counted, and signed-in staff are never limited. "N/s", "N/m", "N/h"; "off": no limit.
+def env_rate(name, default):
+    """A rate limit: "N/s", "N/m", "N/h" or "N/d"; "off" for none."""
+    value = env_str(name, default)
+    if value.lower() == "off":
+        return None
+    if not re.fullmatch(r"\d+/[smhd]", value):
+        raise ImproperlyConfigured(f'{name} must be like "60/m", or "off"')
+    return value
+
+
 RATE_LIMITS = {
-    "calendar": env_str("DJANGO_RATE_LIMIT_CALENDAR", "20/m") or None,
-    "search": env_str("DJANGO_RATE_LIMIT_SEARCH", "60/m") or None,
+    "calendar": env_rate("DJANGO_RATE_LIMIT_CALENDAR", "20/m"),
+    "search": env_rate("DJANGO_RATE_LIMIT_SEARCH", "60/m"),
 }
 RATELIMIT_USE_CACHE = "default"
 # With the cache down (Redis stopped), requests go through rather than all refused.

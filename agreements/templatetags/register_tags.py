@@ -12,7 +12,16 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.translation import get_language
 
-from ..models import Body, Confidence, Document, DocumentTitle, Event, Relation
+from ..models import (
+    Action,
+    Body,
+    Confidence,
+    Document,
+    DocumentTitle,
+    Event,
+    ProgressUpdate,
+    Relation,
+)
 
 register = template.Library()
 
@@ -50,6 +59,9 @@ CHOICES = {
     "event_kind": Event.Kind,
     "language": DocumentTitle.Language,
     "relation": Relation.Kind,
+    "action_status": Action.Status,
+    # a progress update's statuses: a document's or an action's
+    "update_status": ProgressUpdate._meta.get_field("status_after").flatchoices,
 }
 
 
@@ -70,7 +82,8 @@ def confidence_tag(value):
 
 @functools.lru_cache(maxsize=64)
 def _words(name, language):
-    return {value: str(words) for value, words in CHOICES[name].choices}
+    choices = getattr(CHOICES[name], "choices", CHOICES[name])
+    return {value: str(words) for value, words in choices}
 
 
 @register.filter
