@@ -193,7 +193,7 @@ def _nearest_dates(actions, documents, *, limit, today):
         # sorted by ended_on (null in all of them) too: PostgreSQL then walks the
         # (ended_on, valid_until) index in order and stops, instead of reading every
         # document with a validity and sorting it (it does not take "is null" as
-        # fixing the index's first column): 50 ms to 9 ms for ?country=KZ
+        # fixing the index's first column)
         ("end", documents.filter(ended_on__isnull=True), "valid_until", "ended_on"),
     )
     candidates = []
