@@ -80,6 +80,15 @@ class RegisterMixin:
     def cached(self, key, compute):
         return cached_aggregate(self.stamp, key, compute)
 
+    def public_body_ids(self):
+        """The ids of the bodies a visitor may see (``Body.objects.public()``), worked
+        out once per change of the register: across every body, the test reads every
+        published party."""
+        return self.cached(
+            "public-bodies",
+            lambda: list(Body.objects.public().values_list("pk", flat=True)),
+        )
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["register_last_changed"] = last_changed(self.stamp)
@@ -393,32 +402,36 @@ class BodyListView(RegisterMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        queryset = (
-            Body.objects.public()
-            .select_related("country")
-            .order_by("country__name", "name", "id")
-        )
+        """The ids of the public bodies in the list's order, matching ``?q=``: a
+        plain list, paginated, then the page's bodies read by id."""
         self.query, self.query_shortened = search.clean_query(
             self.request.GET.get("q", "")
         )
         self.words = search.query_words(self.query)
-        if self.words:
-            queryset = queryset.alias(
-                folded_name=search.Folded(Concat("name", Value(" "), "short_name"))
-            )
-            for word in self.words:
-                former = BodyName.objects.alias(
-                    folded=search.Folded(Concat("name", Value(" "), "short_name"))
-                ).filter(body=OuterRef("pk"), folded__contains=word)
-                queryset = queryset.filter(
-                    Q(folded_name__contains=word) | Exists(former)
-                )
-        return queryset
+        ordered = Body.objects.order_by("country__name", "name", "id")
+        if not self.words:
+            return self.cached("public-bodies-in-order", lambda: self._public(ordered))
+        ordered = ordered.alias(
+            folded_name=search.Folded(Concat("name", Value(" "), "short_name"))
+        )
+        for word in self.words:
+            former = BodyName.objects.alias(
+                folded=search.Folded(Concat("name", Value(" "), "short_name"))
+            ).filter(body=OuterRef("pk"), folded__contains=word)
+            ordered = ordered.filter(Q(folded_name__contains=word) | Exists(former))
+        return self._public(ordered)
 
-    def get_paginator(self, queryset, per_page, **kwargs):
-        words = hashlib.sha256(" ".join(self.words).encode()).hexdigest()
-        count = self.cached(f"body-count:{words}", queryset.count)
-        return CountedPaginator(queryset, per_page, count=count, **kwargs)
+    def _public(self, bodies):
+        public = set(self.public_body_ids())
+        return [pk for pk in bodies.values_list("pk", flat=True) if pk in public]
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator, page, ids, is_paginated = super().paginate_queryset(
+            queryset, page_size
+        )
+        bodies = Body.objects.select_related("country").in_bulk(ids)
+        page.object_list = [bodies[pk] for pk in ids if pk in bodies]
+        return paginator, page, page.object_list, is_paginated
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -437,11 +450,18 @@ class BodyDetailView(RegisterMixin, DetailView):
     context_object_name = "body"
 
     def get_queryset(self):
-        return Body.objects.public().select_related("country", "parent")
+        return Body.objects.select_related("country", "parent")
+
+    def get_object(self, queryset=None):
+        body = super().get_object(queryset)
+        if body.pk not in set(self.public_body_ids()):
+            raise Http404(_("There is no body at this address."))
+        return body
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         body = self.object
+        public = set(self.public_body_ids())
         total = self.cached(
             f"body-documents:{body.pk}",
             Document.objects.published().filter(parties__body=body).count,
@@ -453,7 +473,11 @@ class BodyDetailView(RegisterMixin, DetailView):
         )
         context.update(
             self.paginate(documents, total),
-            children=body.children.public().order_by("name", "id"),
+            children=[
+                child
+                for child in body.children.order_by("name", "id")
+                if child.pk in public
+            ],
             former_names=body.former_names.order_by("-valid_until", "name"),
             breadcrumbs=crumbs(
                 (_("Bodies"), reverse("agreements:body-list")),

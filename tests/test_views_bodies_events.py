@@ -94,8 +94,9 @@ def test_bodies_list_is_paginated(client):
 def test_bodies_list_queries_stay_constant(client, django_assert_max_num_queries, n):
     # keeps the page free of N+1 queries
     public(*BodyFactory.create_batch(n))
-    # cold: the register generation, the count and the footer's last change, cached
-    with django_assert_max_num_queries(4):
+    # cold: the register generation, the public bodies, the count and the footer's
+    # last change, each cached, and the page
+    with django_assert_max_num_queries(5):
         assert client.get("/bodies/").status_code == HTTPStatus.OK
     with django_assert_max_num_queries(2):
         assert client.get("/bodies/").status_code == HTTPStatus.OK
@@ -214,8 +215,9 @@ def test_events_list_queries_stay_constant(client, django_assert_max_num_queries
     # keeps the page free of N+1 queries
     for event in EventFactory.create_batch(n):
         bilateral_document(event=event)
-    # cold: the register generation, the count and the footer's last change, cached
-    with django_assert_max_num_queries(4):
+    # cold: the register generation, the public bodies, the count and the footer's
+    # last change, each cached, and the page
+    with django_assert_max_num_queries(5):
         assert client.get("/events/").status_code == HTTPStatus.OK
     with django_assert_max_num_queries(2):
         assert client.get("/events/").status_code == HTTPStatus.OK
