@@ -47,7 +47,7 @@ from urllib.parse import parse_qsl, urlencode
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import caches
-from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.db import DatabaseError, connections
 from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
@@ -117,25 +117,7 @@ def generation(using="default"):
     connection = connections[using]
     if connection.vendor not in _SEED:
         return None
-    # With CONN_HEALTH_CHECKS, a request's first query on a kept connection costs a
-    # "SELECT 1" round trip first: on a cached page that would double the database's
-    # share. This read is the check instead: on a connection that broke since the
-    # last request it fails, the connection is closed, and it is read once more on
-    # a new one, as Django's own check would.
-    checking = (
-        connection.connection is not None
-        and connection.health_check_enabled
-        and not connection.health_check_done
-    )
-    if checking:
-        connection.health_check_done = True
-    try:
-        return _read_generation(connection)
-    except (InterfaceError, OperationalError):
-        if not checking or connection.in_atomic_block:
-            raise
-        connection.close()
-        return _read_generation(connection)
+    return _read_generation(connection)
 
 
 def _read_generation(connection):
@@ -294,14 +276,22 @@ PAGE_PARAMS = {
     "followup:followup-calendar": ("country", "body"),
     "sitemap-section": ("p",),
 }
+#: The parameters of a page that take several values (``?country=KZ&country=AZ``).
+REPEATABLE = {
+    "agreements:document-list": {"kind", "status", "follow_up", "topic", "country"},
+    "followup:followup-calendar": {"country", "body"},
+}
 #: Values that mean the same as leaving the parameter out.
 DEFAULT_VALUES = {"page": "1", "p": "1"}
 
 
-def canonical_query(request):
-    """``(query, known_only)``: the page's known parameters in the page's order, each
-    value once and sorted, with empty and default values dropped; ``known_only`` is
-    False when the request carries a parameter the page does not know.
+def canonical_query(request, *, leave_out=()):
+    """``(query, known_only)``: the parameters the page knows, in the page's order,
+    read as the view reads them: a repeatable one (``REPEATABLE``) as its values,
+    each once and sorted; any other as its last value, as ``QueryDict.get`` gives
+    it. Empty and default values are dropped, and the names in ``leave_out``.
+    ``known_only`` is False when the request carries a parameter the page does not
+    know.
 
     Requests that differ only in order, repeats or empty fields share one entry. A
     request with unknown parameters is served a stored canonical page but never
@@ -309,17 +299,25 @@ def canonical_query(request):
     """
     pairs = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
     try:
-        known = PAGE_PARAMS.get(resolve(request.path_info).view_name, ())
+        view_name = resolve(request.path_info).view_name
     except Resolver404:
-        known = ()
-    kept = sorted(
-        {
-            (name, value)
-            for name, value in pairs
-            if name in known and value and value != DEFAULT_VALUES.get(name)
-        },
-        key=lambda pair: (known.index(pair[0]), pair[1]),
-    )
+        view_name = None
+    known = PAGE_PARAMS.get(view_name, ())
+    repeatable = REPEATABLE.get(view_name, set())
+    values = {}
+    for name, value in pairs:
+        if name not in known or name in leave_out:
+            continue
+        if name in repeatable:
+            values.setdefault(name, set()).add(value)
+        else:
+            values[name] = {value}  # the last one wins, as in the view
+    kept = [
+        (name, value)
+        for name in known
+        for value in sorted(values.get(name, ()))
+        if value and value != DEFAULT_VALUES.get(name)
+    ]
     return urlencode(kept), all(name in known for name, _value in pairs)
 
 

@@ -42,10 +42,15 @@ class KeysetPaginator(CountedPaginator):
         if not start:
             return super().page(number)
         names = [column.lstrip("-") for column in self.ordering]
-        key = self.remember(
-            f"{start}:{self.every}",
-            lambda: tuple(self.object_list.values_list(*names)[start]),
-        )
+        try:
+            key = self.remember(
+                f"{start}:{self.every}",
+                lambda: tuple(self.object_list.values_list(*names)[start]),
+            )
+        except IndexError:
+            # rows went away since the count was read (a bulk unpublish): this
+            # once, the page the plain way
+            return super().page(number)
         skip = bottom - start
         rows = self.object_list.filter(at_or_after(self.ordering, key))
         return self._get_page(rows[skip : skip + self.per_page], number, self)

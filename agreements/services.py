@@ -64,7 +64,7 @@ def set_publication(*, instance: Document | Event, user: AbstractBaseUser) -> No
     """Before ``instance`` is saved from a form by ``user``: settle its publication.
 
     A user who may not publish leaves the flag as stored (``False`` for a new record,
-    whatever the form or a reverted historical version says). When a publisher changes
+    whatever the form says). When a publisher changes
     the flag, ``published_by`` and ``published_at`` record who and when (publishing)
     or are cleared (unpublishing); otherwise they stay as stored.
     """

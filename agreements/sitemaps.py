@@ -8,8 +8,9 @@ it is (the highest id, then one id range), and a record stays in its file as the
 register grows. Django's own paginator would count the section and skip the rows
 before the page (``OFFSET``), which reads the whole table for the last files.
 
-Only public pages appear: published documents and events, and the bodies and
-countries with at least one published document. ``lastmod`` is the record's
+Only public pages appear: published documents and events, the public bodies
+(``Body.objects.public()``) and the countries with a body that signed a published
+document. ``lastmod`` is the record's
 ``updated_at``; bodies and countries have none (see ``BodySitemap``).
 """
 

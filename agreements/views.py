@@ -19,6 +19,7 @@ from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
@@ -49,6 +50,8 @@ from .pagination import CountedPaginator, KeysetPaginator
 from .security import is_search, rate_limited
 
 PER_PAGE = 25
+#: How long the list's filter panel is kept (a fragment per set of filters).
+PANEL_SECONDS = 600
 #: The most matches a search ranks (PostgreSQL); more are listed newest first.
 RANK_LIMIT = 500
 #: The country page lists this many recent documents (the list has the rest).
@@ -256,6 +259,15 @@ class DocumentListView(RegisterMixin, FilterView):
                 parts.append(f"{name}={value}")
         return hashlib.sha256("&".join(parts).encode()).hexdigest()
 
+    def render_to_response(self, context, **response_kwargs):
+        response = super().render_to_response(context, **response_kwargs)
+        filterset = context["filter"]
+        if filterset.is_bound and not filterset.is_valid():
+            # a page of form errors is for the one who asked: never stored, so
+            # made-up values cannot fill the page cache either
+            patch_cache_control(response, private=True)
+        return response
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         filterset = context["filter"]
@@ -268,9 +280,15 @@ class DocumentListView(RegisterMixin, FilterView):
         names = dict(countries)
         context.update(
             stamp=self.stamp,
-            # the filter panel's fragment key: the parameters the list knows, so
-            # unknown ones cannot fill the cache with copies of the panel
-            filter_key=canonical_query(self.request)[0],
+            # the filter panel's fragment key: the filters the list knows (not the
+            # page), so that neither unknown parameters nor paging store copies of
+            # it; none for invalid filters, whose errors are not kept
+            filter_key=(
+                canonical_query(self.request, leave_out=("page",))[0]
+                if not filterset.is_bound or filterset.is_valid()
+                else None
+            ),
+            panel_timeout=min(self.stamp.timeout, PANEL_SECONDS),
             unranked=getattr(self, "unranked", False),
             rank_limit=self.rank_limit,
             form=form,
@@ -478,6 +496,7 @@ class BodyDetailView(RegisterMixin, DetailView):
                 for child in body.children.order_by("name", "id")
                 if child.pk in public
             ],
+            parent=body.parent if body.parent_id in public else None,
             former_names=body.former_names.order_by("-valid_until", "name"),
             breadcrumbs=crumbs(
                 (_("Bodies"), reverse("agreements:body-list")),

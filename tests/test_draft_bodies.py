@@ -78,3 +78,17 @@ def test_the_parent_of_a_public_body_is_public_and_a_hidden_child_is_not_linked(
     assert page.status_code == HTTPStatus.OK
     assert public_child.name in page.content.decode()
     assert hidden.name not in page.content.decode()
+
+
+def test_a_parent_shows_no_grandparent_that_is_not_public(client):
+    grandparent = BodyFactory(name="Cabinet of Ministers")
+    parent = BodyFactory(name="Ministry of Trade", parent=grandparent)
+    public_child = bilateral_document().parties.first().body
+    public_child.parent = parent
+    public_child.save()
+
+    page = client.get(parent.get_absolute_url())
+
+    assert page.status_code == HTTPStatus.OK
+    assert "Cabinet of Ministers" not in page.content.decode()
+    assert client.get(grandparent.get_absolute_url()).status_code == 404

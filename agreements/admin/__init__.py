@@ -12,7 +12,8 @@ change is a dated entry naming who recorded it.
 
 Review before publishing: the "published" flag of documents and events is read-only
 for anyone without the publish permission (Editors), and ``services.set_publication``
-keeps it as stored whatever they post, on the add, change and history-revert forms;
+keeps it as stored whatever they post, on the add and change forms (reverting to a
+past version is refused for every model);
 the publish and unpublish bulk actions are offered to publishers only and refused to
 others. No lost edits: documents, events and bodies are edited with optimistic locking
 (``VersionedAdminMixin``).

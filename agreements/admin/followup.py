@@ -451,11 +451,11 @@ class ProgressUpdateAddForm(forms.ModelForm):
             )
         return cleaned_data
 
-    def _post_clean(self):
-        super()._post_clean()
+    def full_clean(self):
+        super().full_clean()
         # The one rule of record_update that model validation does not check, once
         # the entry is otherwise valid, so that its message comes alone.
-        if self.errors:
+        if self.errors or not self.is_bound:
             return
         update = self.instance
         later = ProgressUpdate.objects.filter(

@@ -74,22 +74,22 @@ def related_history(document_id):
     """The history of a document's parties, signature sources and sources, newest
     first, for the document's history page."""
     parties = list(
-        Party.history.filter(document_id=document_id)
-        ._select_related_history_tracked_objs()
-        .select_related("history_user")
+        Party.history.filter(document_id=document_id).select_related(
+            "body", "history_user"
+        )
     )
     party_labels = {}
     for record in sorted(parties, key=lambda r: (r.history_date, r.history_id)):
         party_labels[record.id] = _related_object_label(record, "body")
     party_citations = list(
-        PartyCitation.history.filter(party_id__in=party_labels)
-        ._select_related_history_tracked_objs()
-        .select_related("history_user")
+        PartyCitation.history.filter(party_id__in=party_labels).select_related(
+            "source", "history_user"
+        )
     )
     citations = list(
-        DocumentCitation.history.filter(document_id=document_id)
-        ._select_related_history_tracked_objs()
-        .select_related("history_user")
+        DocumentCitation.history.filter(document_id=document_id).select_related(
+            "source", "history_user"
+        )
     )
     entries = [
         *_history_entries(parties, Party, lambda r: party_labels[r.id]),

@@ -77,8 +77,7 @@ class VersionedAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # model_to_dict() leaves out non-editable fields; the history revert form's
-        # instance has the stored version too (it is not kept in history).
+        # model_to_dict() leaves out non-editable fields such as the version.
         self.initial.setdefault("version", self.instance.version)
 
     def clean(self):

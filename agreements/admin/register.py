@@ -453,8 +453,7 @@ class DocumentAdmin(
     )
     autocomplete_fields = ("event", "signed_country")
     filter_horizontal = ("topics",)
-    # Only while the slug can change: see get_prepopulated_fields(). (The history
-    # revert form reads this attribute directly: no prepopulating there.)
+    # Only while the slug can change: see get_prepopulated_fields().
     prepopulated_fields = {}
     readonly_fields = (
         "follow_up",
@@ -545,14 +544,10 @@ class DocumentAdmin(
 
     def is_public(self, obj):
         """Whether ``obj`` is published as stored, which is what the slug rule
-        follows: not as a submitted form or a reverted historical version says."""
+        follows: not as a submitted form says."""
         if obj is None or obj.pk is None:
             return False
-        if not hasattr(obj, "_stored_is_published"):
-            obj._stored_is_published = Document.objects.filter(
-                pk=obj.pk, is_published=True
-            ).exists()
-        return obj._stored_is_published
+        return Document.objects.filter(pk=obj.pk, is_published=True).exists()
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)
@@ -568,7 +563,7 @@ class DocumentAdmin(
 
     def save_model(self, request, obj, form, change):
         if self.is_public(obj):
-            # A reverted historical version carries its own slug.
+            # Whatever was posted: a public document's address does not change.
             obj.slug = Document.objects.values_list("slug", flat=True).get(pk=obj.pk)
         super().save_model(request, obj, form, change)
 

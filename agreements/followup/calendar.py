@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ..models import (
     Action,
@@ -22,7 +23,7 @@ from .selectors import (
     with_party_from,
 )
 
-CALENDAR_NAME = "Register of signed bilateral documents: follow-up"
+CALENDAR_NAME = gettext_lazy("Register of signed bilateral documents: follow-up")
 PRODID = "-//Register of signed bilateral documents//Follow-up calendar//EN"
 
 
@@ -168,7 +169,7 @@ def build_calendar(
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-calname", str(name))
     for day, uid, properties in sorted(events, key=lambda event: event[:2]):
         calendar.add_component(_calendar_event(uid=uid, day=day, **properties))
     return calendar.to_ical()
