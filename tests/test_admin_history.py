@@ -142,3 +142,23 @@ def test_a_topic_still_used_by_documents_is_not_deleted(admin_client):
     assert "Memorandum on energy" in page.content.decode()
     assert response.status_code == HTTPStatus.OK
     assert models.Topic.objects.filter(pk=topic.pk).exists()
+
+
+@pytest.mark.parametrize("what", ["published a document", "recorded an update"])
+def test_a_user_who_published_or_recorded_is_not_deleted(
+    admin_client, django_user_model, what
+):
+    user = django_user_model.objects.create_user("dana", is_staff=True)
+    if what == "published a document":
+        record = factories.bilateral_document()
+        models.Document.objects.filter(pk=record.pk).update(published_by=user)
+    else:
+        record = factories.ProgressUpdateFactory(recorded_by=user)
+    url = reverse("admin:auth_user_delete", args=[user.pk])
+
+    page = admin_client.get(url)
+    response = admin_client.post(url, {"post": "yes"})
+
+    assert "Cannot delete" in page.content.decode()
+    assert response.status_code == HTTPStatus.OK
+    assert django_user_model.objects.filter(pk=user.pk).exists()

@@ -409,10 +409,11 @@ class ProgressUpdate(TodayAwareModel):
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=Confidence, default=Confidence.REPORTED
     )
+    # kept: a user who recorded updates is deactivated, not deleted
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

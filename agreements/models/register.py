@@ -44,11 +44,13 @@ def version_field():
 
 
 def published_by_field():
-    """Set by ``agreements.services`` and the admin, never by a form."""
+    """Set by ``agreements.services`` and the admin, never by a form. A user who
+    published something is not deleted (deactivate the account instead): the record
+    would lose who published it, with no trace in its history."""
     return models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("published by"),
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
