@@ -381,6 +381,7 @@ class DocumentDetailView(RegisterMixin, DetailView):
         event = document.event
         if event is not None and not event.is_published:
             event = None
+        followup = document_followup(document, today=today)
         context.update(
             topics=document.topics.order_by("name").only("slug", "name"),
             # this document's relations by kind, then the others' by date and title
@@ -402,7 +403,12 @@ class DocumentDetailView(RegisterMixin, DetailView):
             ),
             cite_url=self.request.build_absolute_uri(document.get_absolute_url()),
             today=today,
-            followup=document_followup(document, today=today),
+            followup=followup,
+            follow_up_status=(
+                followup.shown_status(document.follow_up_status)
+                if followup
+                else document.follow_up_status
+            ),
         )
         return context
 
@@ -545,14 +551,19 @@ class EventDetailView(RegisterMixin, DetailView):
             .as_rows()
             .order_by("-signed_on", "title")
         )
+        inferred = list(
+            Document.objects.published()
+            .filter(event=event, event_confidence=Confidence.INFERRED)
+            .order_by("-signed_on", "title")
+            .only("title", "slug")
+        )
         # the event's published documents are counted already
         context.update(
             self.paginate(documents, event.documents_recorded),
-            reconciliation=event.reconciliation(event.documents_recorded),
-            inferred=Document.objects.published()
-            .filter(event=event, event_confidence=Confidence.INFERRED)
-            .order_by("-signed_on", "title")
-            .only("title", "slug"),
+            reconciliation=event.reconciliation(
+                event.documents_recorded, len(inferred)
+            ),
+            inferred=inferred,
             citations=EventCitation.objects.filter(event=event).select_related(
                 "source"
             ),

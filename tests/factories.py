@@ -194,8 +194,12 @@ class ActionFactory(factory.django.DjangoModelFactory):
     description = "Convene the working group the document sets up."
     focal_person = factory.Sequence(lambda n: f"Focal Person {n}")
     contact_email = factory.Sequence(lambda n: f"focal{n}@ministry.example.org")
+    basis = models.Basis.REPORTED
     due_on = factory.LazyAttribute(
         lambda o: o.document.signed_on + datetime.timedelta(days=90)
+    )
+    due_kind = factory.LazyAttribute(
+        lambda o: models.DateKind.DEADLINE if o.due_on else ""
     )
     status = models.Action.Status.PLANNED
     completed_on = None

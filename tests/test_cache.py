@@ -353,7 +353,7 @@ def test_a_bulk_unpublish_removes_the_document_from_list_and_count(
     before = client.get("/agreements/")
     assert "Memorandum on science" in before.content.decode()
     home = client.get("/").content.decode()
-    assert "2 published documents" in home
+    assert "2 documents recorded" in home
 
     response = run_action(admin_client, "unpublish", [register])
     assert response.status_code == HTTPStatus.OK
@@ -362,7 +362,7 @@ def test_a_bulk_unpublish_removes_the_document_from_list_and_count(
     assert after["X-Cache"] == "miss"
     assert "Memorandum on science" not in after.content.decode()
     assert count_shown(after) == count_shown(before) - 1
-    assert "1 published document." in client.get("/").content.decode()
+    assert "1 document recorded." in client.get("/").content.decode()
     assert client.get(register.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
 
 

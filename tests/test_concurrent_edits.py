@@ -95,17 +95,17 @@ def test_an_action_edited_on_its_page_and_in_the_inline_at_once(staff):
         own, inline = staff(), staff()
         own_data = form_data(own.get(change_url(action)))
         inline_data = form_data(inline.get(change_url(document)))
-        key = next(k for k in inline_data if k.startswith("actions-0-due_on"))
-        own_day = document.signed_on + datetime.timedelta(days=100 + 2 * n)
-        inline_day = own_day + datetime.timedelta(days=1)
-        own_data["due_on"] = own_day.isoformat()
-        inline_data[key] = inline_day.isoformat()
+        key = next(k for k in inline_data if k.startswith("actions-0-clause"))
+        own_day = f"Article {2 * n}"
+        inline_day = f"Article {2 * n + 1}"
+        own_data["clause"] = own_day
+        inline_data[key] = inline_day
 
         own_status, inline_status = run_together(
             lambda c=own, d=own_data: c.post(change_url(action), d).status_code,
             lambda c=inline, d=inline_data: c.post(change_url(document), d).status_code,
         )
-        stored = Action.objects.get(pk=action.pk).due_on
+        stored = Action.objects.get(pk=action.pk).clause
         saved = {
             day
             for day, status in ((own_day, own_status), (inline_day, inline_status))

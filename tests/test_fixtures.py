@@ -22,6 +22,20 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 VISIT = "aliyev-official-visit-astana-2023-04-10"
+BAKU_VISIT = "tokayev-visit-baku-2022-08"
+ASTANA_TIMES = (
+    "https://astanatimes.com/2023/04/kazakhstan-azerbaijan-reiterate-commitment-to-"
+    "strengthen-ties/"
+)
+KAZINFORM_2022 = (
+    "https://www.inform.kz/en/kazakh-azerbaijani-presidents-hold-extended-talks_"
+    "a3970728/amp"
+)
+NEWS_CENTRAL_ASIA = (
+    "https://www.newscentralasia.net/2023/04/11/azerbaijan-and-kazakhstan-results-of-"
+    "the-summit-talks-countries-to-set-the-supreme-interstate-council/"
+)
+DIGITAL_SILK_WAY = "https://www.digitalsilkway.az/page/36/azerbaijan-kazakhstan-route"
 PACKAGE = {
     "kz-az-2023-protocol-supreme-interstate-council",
     "kz-az-2023-joint-statement-of-the-presidents",
@@ -82,9 +96,10 @@ def test_the_visit_reports_six_documents_and_records_six(kz_az_2023):
     assert event.city == "Astana"
     assert event.country.code == "KZ"
     assert event.kind == models.Event.Kind.OFFICIAL_VISIT
-    assert event.reconciliation(event.documents_recorded) == {
+    assert event.reconciliation(event.documents_recorded, event.documents_inferred) == {
         "reported": 6,
         "recorded": 6,
+        "inferred": 3,
         "missing": 0,
     }
     assert set(event.documents.values_list("slug", flat=True)) == PACKAGE
@@ -97,12 +112,69 @@ def test_all_six_are_published_and_signed_on_10_april_2023(kz_az_2023):
     assert {d.signed_on for d in package} == {datetime.date(2023, 4, 10)}
 
 
+def test_signed_at_the_visit_and_counted_among_the_six_are_two_claims(kz_az_2023):
+    claims = {
+        d.slug: (d.event_signing_confidence, d.event_confidence)
+        for d in models.Document.objects.filter(event__slug=VISIT)
+    }
+    confirmed_inferred = ("confirmed", "inferred")
+    assert claims == {
+        "kz-az-2023-protocol-supreme-interstate-council": confirmed_inferred,
+        "kz-az-2023-joint-statement-of-the-presidents": confirmed_inferred,
+        "kz-az-2023-mou-tv-radio-complex-azertac": confirmed_inferred,
+        "kz-az-2023-mou-information-social-development-youth-sports": (
+            "reported",
+            "reported",
+        ),
+        "kz-az-2023-mou-scientific-cooperation-academies-of-sciences": (
+            "reported",
+            "reported",
+        ),
+        "kz-az-2023-mou-foreign-trade-chamber-smbda": ("reported", "reported"),
+    }
+    # the inferred citations claim the place among the six, and nothing more
+    inferred = models.DocumentCitation.objects.filter(
+        document__event__slug=VISIT, confidence=models.Confidence.INFERRED
+    )
+    assert {(c.document.slug, c.source.url) for c in inferred} == {
+        (slug, ASTANA_TIMES)
+        for slug, (_, counted) in claims.items()
+        if counted == "inferred"
+    }
+    assert set(inferred.values_list("claim", flat=True)) == {
+        "counted among the six documents reported for the visit"
+    }
+    for citation in inferred:
+        assert "the register's inference" in citation.note
+        assert "signing during the visit is a separate fact" in citation.note
+    assert not models.DocumentCitation.objects.filter(
+        claim__icontains="one of the six"
+    ).exists()
+    # each signing is confirmed by a source of its own
+    for slug, (signed, _) in claims.items():
+        if signed == "confirmed":
+            assert (
+                models.DocumentCitation.objects.filter(
+                    document__slug=slug, confidence="confirmed"
+                )
+                .exclude(source__url=ASTANA_TIMES)
+                .exists()
+            ), slug
+    event = models.Event.objects.get(slug=VISIT)
+    assert "rests on that inference" in event.description
+
+
 def test_the_azertac_memorandum_place_in_the_package_is_marked_inferred(kz_az_2023):
     azertac = models.Document.objects.get(
         slug="kz-az-2023-mou-tv-radio-complex-azertac"
     )
+    assert azertac.event_signing_confidence == models.Confidence.CONFIRMED
     assert azertac.event_confidence == models.Confidence.INFERRED
     assert azertac.citations.filter(confidence=models.Confidence.INFERRED).exists()
+    assert azertac.citations.get(confidence="confirmed").source.url == (
+        "https://www.inform.kz/en/memorandum-of-cooperation-signed-btw-tv-and-radio-"
+        "complex-of-kazakh-president-azertac_a4055311/amp"
+    )
     signatories = {
         p.body.short_name or p.body.name: (p.signatory_name, p.signatory_position)
         for p in azertac.parties.select_related("body")
@@ -164,6 +236,66 @@ def test_the_earlier_documents_are_there_with_their_dates(kz_az_2023):
     assert "inference" in programme.validity_note
 
 
+def test_the_baku_visit_of_2022_was_an_official_visit_with_10_documents(kz_az_2023):
+    event = models.Event.objects.with_recorded_count().get(slug=BAKU_VISIT)
+    assert (event.kind, event.date, event.city) == (
+        models.Event.Kind.OFFICIAL_VISIT,
+        datetime.date(2022, 8, 24),
+        "Baku",
+    )
+    assert event.reconciliation(event.documents_recorded, event.documents_inferred) == {
+        "reported": 10,
+        "recorded": 2,
+        "inferred": 0,
+        "missing": 8,
+    }
+    count = event.citations.get(claim="official visit; 10 documents signed")
+    assert count.source.url == KAZINFORM_2022
+    assert count.confidence == models.Confidence.CONFIRMED
+    assert "10 documents" in count.note
+    for document in event.documents.all():
+        assert document.event_signing_confidence == "confirmed", document.slug
+        assert document.event_confidence == "confirmed", document.slug
+
+
+def test_the_declaration_variant_titles_cite_their_sources(kz_az_2023):
+    declaration = models.Document.objects.get(kind="declaration")
+    variants = {
+        t.title: (t.language, t.is_official, t.source.url)
+        for t in declaration.titles.select_related("source")
+    }
+    assert variants == {
+        "Declaration on Strengthening Strategic Relations and Deepening Allied "
+        "Cooperation": ("en", False, NEWS_CENTRAL_ASIA),
+        "Declaration on Deepening Strategic Partnership and Expanding Allied "
+        "Relations": ("en", False, "https://president.az/en/articles/view/57014"),
+    }
+    assert not models.DocumentTitle.objects.filter(source__isnull=True).exists()
+
+
+def test_the_2019_agreement_parties_are_confirmed_with_their_approvals(kz_az_2023):
+    parties = {
+        p.body.slug: p
+        for p in models.Party.objects.filter(
+            document__slug="az-kz-2019-agreement-caspian-fibre-optic-lines"
+        ).select_related("body")
+    }
+    assert set(parties) == {"republic-of-azerbaijan", "republic-of-kazakhstan"}
+    assert "11 April 2019" in parties["republic-of-azerbaijan"].note
+    assert "17 May 2019" in parties["republic-of-kazakhstan"].note
+    for party in parties.values():
+        assert party.signatory_name == ""
+        citations = {c.claim: c for c in party.citations.select_related("source")}
+        assert citations["party"].confidence == models.Confidence.CONFIRMED
+        assert {c.source.url for c in citations.values()} == {DIGITAL_SILK_WAY}
+        assert len(citations) == 2
+    approvals = models.PartyCitation.objects.filter(claim__startswith="approval by")
+    assert sorted(approvals.values_list("claim", flat=True)) == [
+        "approval by Azerbaijan (11 April 2019)",
+        "approval by the Government of Kazakhstan (17 May 2019)",
+    ]
+
+
 def test_the_joint_statement_refers_to_the_2005_treaty_and_2022_declaration(
     kz_az_2023,
 ):
@@ -180,6 +312,18 @@ def test_every_document_and_event_cites_a_source_and_every_citation_has_one(
     kz_az_2023,
 ):
     assert not models.Document.objects.filter(citations__isnull=True).exists()
+    for model in (
+        models.DocumentCitation,
+        models.EventCitation,
+        models.PartyCitation,
+    ):
+        assert not model.objects.filter(source__isnull=True).exists()
+    assert not models.Source.objects.filter(publisher="").exists()
+    with_event = models.Document.objects.filter(event__isnull=False)
+    assert not with_event.filter(event_signing_confidence="").exists()
+    assert not with_event.filter(event_confidence="").exists()
+    without_event = models.Document.objects.filter(event__isnull=True)
+    assert set(without_event.values_list("event_signing_confidence", flat=True)) == {""}
     assert not models.Event.objects.filter(citations__isnull=True).exists()
     confidences = set(
         models.DocumentCitation.objects.values_list("confidence", flat=True)
@@ -258,13 +402,14 @@ def test_bootstrap_loads_the_register_once_and_creates_one_admin(settings):
     settings.DEBUG = True
     out = StringIO()
     call_command("bootstrap", stdout=out)
-    assert models.Document.objects.count() == 12
+    # the 12 of kz_az_2023 and the 9 described from the Council's first meeting
+    assert models.Document.objects.count() == 12 + 9
     assert "password:" in out.getvalue()
     out = StringIO()
     call_command("bootstrap", stdout=out)
     assert "password" not in out.getvalue()
     assert get_user_model().objects.filter(is_superuser=True).count() == 1
-    assert models.Document.objects.count() == 12
+    assert models.Document.objects.count() == 12 + 9
 
 
 def test_bootstrap_creates_no_admin_with_debug_off(settings):

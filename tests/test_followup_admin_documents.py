@@ -1,6 +1,5 @@
 """The follow-up inlines of the admin's document page and the Editors' permissions."""
 
-import datetime
 import importlib
 import re
 from http import HTTPStatus
@@ -110,6 +109,8 @@ def test_document_page_adds_an_action_through_the_inline(admin_client):
             "actions-0-title": "Hold the first meeting",
             "actions-0-slug": "hold-the-first-meeting",
             "actions-0-responsible_bodies": [str(b.pk) for b in bodies],
+            "actions-0-basis": "reported",
+            # not a field of the inline: a date is a dated, sourced update
             "actions-0-due_on": "2024-01-31",
             "actions-0-contact_email": "focal@ministry.example.org",
         }
@@ -119,10 +120,11 @@ def test_document_page_adds_an_action_through_the_inline(admin_client):
 
     assert response.status_code == HTTPStatus.FOUND
     action = document.actions.get()
-    assert (action.title, action.status, action.due_on) == (
+    assert (action.title, action.status, action.basis, action.due_on) == (
         "Hold the first meeting",
         Status.PLANNED,
-        datetime.date(2024, 1, 31),
+        "reported",
+        None,
     )
     assert set(action.responsible_bodies.all()) == set(bodies)
 

@@ -47,6 +47,10 @@ def update_data(document, **overrides):
         "status_after": FollowUp.IN_PROGRESS,
         "source": "",
         "confidence": models.Confidence.CONFIRMED,
+        "expected_on": "",
+        "expected_precision": models.DuePrecision.DAY,
+        "expected_kind": "",
+        "stated_by": "",
         **overrides,
     }
 

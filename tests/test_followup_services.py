@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from agreements.followup import services as followup
 from agreements.models import (
     Action,
+    Basis,
     Confidence,
     DatePrecision,
     Document,
@@ -41,11 +42,13 @@ def test_create_action_adds_a_planned_action_with_its_bodies(document):
         document=document,
         title="Hold the first meeting of the Council",
         responsible_bodies=bodies,
-        due_on=datetime.date(2024, 4, 10),
+        basis=Basis.REPORTED,
         today=TODAY,
     )
     assert action.slug == "hold-the-first-meeting-of-the-council"
     assert action.status == Status.PLANNED
+    assert action.basis == Basis.REPORTED
+    assert action.due_on is None
     assert set(action.responsible_bodies.all()) == set(bodies)
 
 
@@ -56,15 +59,15 @@ def test_create_action_refuses_an_action_without_a_responsible_body(document):
     assert not Action.objects.exists()
 
 
-def test_create_action_refuses_a_due_date_before_the_signature(document):
+def test_create_action_refuses_a_quoted_commitment_without_its_clause(document):
     with pytest.raises(ValidationError) as error:
         followup.create_action(
             document=document,
             title="Meet",
             responsible_bodies=[BodyFactory()],
-            due_on=SIGNED - datetime.timedelta(days=1),
+            basis=Basis.QUOTED,
         )
-    assert "due_on" in field_errors(error)
+    assert "clause" in field_errors(error)
     assert not Action.objects.exists()
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from agreements.followup import views as followup_views
 from agreements.followup.selectors import document_followup
-from agreements.models import Action, Document
+from agreements.models import Action, DateKind, Document
 from tests.factories import (
     ActionFactory,
     BodyFactory,
@@ -44,6 +44,15 @@ def frozen_today(monkeypatch):
 def overdue_action(**kwargs):
     kwargs.setdefault("document", bilateral_document(signed_on=SIGNED))
     return ActionFactory(due_on=TODAY - datetime.timedelta(days=20), **kwargs)
+
+
+def forecast_passed_action(**kwargs):
+    kwargs.setdefault("document", bilateral_document(signed_on=SIGNED))
+    return ActionFactory(
+        due_on=TODAY - datetime.timedelta(days=20),
+        due_kind=DateKind.FORECAST,
+        **kwargs,
+    )
 
 
 def due_soon_action(**kwargs):
@@ -227,10 +236,12 @@ def test_dashboard_queries_stay_constant(client, django_assert_max_num_queries, 
             document=document, responsible_bodies=BodyFactory.create_batch(2)
         )
         due_soon_action(document=document)
+        forecast_passed_action(document=document)
         EventFactory()
     # cold: the register generation, its last change, and the lists (four queries
-    # for each list of actions, two for events, two for each list of documents)
-    with django_assert_max_num_queries(16):
+    # for each of three lists of actions, two for events, two for each list of
+    # documents)
+    with django_assert_max_num_queries(20):
         assert client.get(DASHBOARD).status_code == HTTPStatus.OK
     # warm: the lists come from the cache until the register changes
     with django_assert_max_num_queries(1):
@@ -244,7 +255,7 @@ def test_dashboard_lists_are_computed_again_after_a_change(client):
     content = client.get(DASHBOARD).content.decode()
     assert "Open the border crossing" in content
     assert "Build the bridge" in content
-    assert "Overdue actions (2)" in content
+    assert "Overdue: deadlines and plans passed (2)" in content
 
 
 def test_dashboard_lists_are_computed_again_the_next_day(client, monkeypatch):
@@ -253,7 +264,7 @@ def test_dashboard_lists_are_computed_again_the_next_day(client, monkeypatch):
     later = TODAY + datetime.timedelta(days=11)
     monkeypatch.setattr(followup_views, "today", lambda: later)
     content = client.get(DASHBOARD).content.decode()
-    assert "Overdue actions (1)" in content
+    assert "Overdue: deadlines and plans passed (1)" in content
     assert "Due soon</strong>" not in content
 
 
@@ -416,7 +427,7 @@ def test_block_shows_actions_with_bodies_due_dates_flags_and_progress(
     html = render_block(followed_document)
     assert 'id="follow-up-heading">Follow-up</h2>' in html
     assert "1 of 3 actions done" in html
-    assert '<progress id="follow-up-progress" value="1" max="3">' in html
+    assert '<progress id="follow-up-commitments-progress" value="1" max="3">' in html
     assert 'id="action-bridge"' in html
     assert "Build the bridge" in html
     assert "Ministry of Transport" in html
@@ -478,8 +489,9 @@ def test_block_queries_stay_constant(django_assert_max_num_queries, n):
             document=document, responsible_bodies=BodyFactory.create_batch(2)
         )
         ProgressUpdateFactory.create_batch(2, action=action, source=source)
-    # the actions, their bodies, the updates with their action and source
-    with django_assert_max_num_queries(3):
+    # the actions, their bodies, their sources, the updates with their action and
+    # source
+    with django_assert_max_num_queries(4):
         followup = document_followup(document, today=TODAY)
     with django_assert_max_num_queries(0):
         html = render_to_string(
@@ -503,7 +515,7 @@ def test_block_says_how_soon_and_what_is_missing():
     assert '<span class="hint">today</span>' in html
     assert '<span class="hint">in 1 day</span>' in html
     assert 'Undated <span class="secondary">(Article 3(2))</span>' in html
-    assert '<span class="secondary">No date set</span>' in html
+    assert '<span class="secondary">No date recorded</span>' in html
     assert '<span class="secondary">Not recorded</span>' in html
     assert "0 of 3 actions done" in html
     assert "Cancelled actions are not counted." in html

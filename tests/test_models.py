@@ -250,6 +250,7 @@ def test_event_counts_recorded_documents_against_reported():
     assert public.reconciliation(public.documents_recorded) == {
         "reported": 6,
         "recorded": 4,
+        "inferred": 0,
         "missing": 2,
     }
 

@@ -348,7 +348,12 @@ def test_body_pages_count_published_documents_only(client, register):
 
 def test_events_count_published_documents_only(client, register):
     context = client.get("/events/visit/").context
-    assert context["reconciliation"] == {"reported": 2, "recorded": 1, "missing": 1}
+    assert context["reconciliation"] == {
+        "reported": 2,
+        "recorded": 1,
+        "inferred": 0,
+        "missing": 1,
+    }
     assert [row.slug for row in context["documents"]] == ["published-memorandum"]
     events = client.get("/events/").context["events"]
     assert [event.slug for event in events] == ["visit"]

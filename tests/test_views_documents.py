@@ -55,6 +55,14 @@ def test_document_page_shows_the_key_facts_as_a_summary_list(client):
         event=event,
         topics=[TopicFactory(slug="transport", name="transport and transit")],
     )
+    # the follow-up status is shown as recorded only with a sourced update
+    ProgressUpdateFactory(
+        document=document,
+        source=SourceFactory(),
+        happened_on=SIGNED + datetime.timedelta(days=5),
+        status_before=Document.FollowUpStatus.NOT_STARTED,
+        status_after=Document.FollowUpStatus.IN_PROGRESS,
+    )
     content = client.get(document.get_absolute_url()).content.decode()
     assert '<dl class="summary-list">' in content
     for text in (
@@ -247,12 +255,9 @@ def test_document_page_notes_an_inferred_place_in_the_event_package(client):
     confirmed = bilateral_document(
         event=EventFactory(), event_confidence=Confidence.CONFIRMED
     )
-    assert "place in the package is an inference" in (
-        client.get(document.get_absolute_url()).content.decode()
-    )
-    assert "place in the package is an inference" not in (
-        client.get(confirmed.get_absolute_url()).content.decode()
-    )
+    note = "that this document is one of those counted is the register’s inference"
+    assert note in client.get(document.get_absolute_url()).content.decode()
+    assert note not in client.get(confirmed.get_absolute_url()).content.decode()
 
 
 def test_document_page_does_not_link_an_unpublished_event(client):
@@ -301,8 +306,9 @@ def test_document_page_queries_stay_constant(client, django_assert_max_num_queri
         ProgressUpdateFactory(action=action)
     # the generation and the footer's last change, the document, its parties (with
     # their bodies), the bodies' former names, the parties' sources, titles,
-    # sources, topics, relations each way, and the follow-up's actions and updates
-    with django_assert_max_num_queries(14):
+    # sources, topics, relations each way, and the follow-up's actions (with their
+    # sources) and updates
+    with django_assert_max_num_queries(15):
         response = client.get(document.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
 

@@ -101,14 +101,16 @@ class ActionPartyCountryFilter(PartyCountryFilter):
 
 
 class DeadlineFilter(admin.SimpleListFilter):
-    """Open actions past or near their due date, and actions with no due date."""
+    """Open actions past their deadline or plan, past their forecast, or near their
+    date, and actions with no date."""
 
     title = _("deadline")
     parameter_name = "deadline"
 
     def lookups(self, request, model_admin):
         return [
-            ("overdue", _("overdue")),
+            ("overdue", _("overdue (deadline or plan passed)")),
+            ("forecast_passed", _("forecast date passed")),
             ("due_soon", _("due within %(days)d days") % {"days": DUE_SOON_DAYS}),
             ("none", _("no due date")),
         ]
@@ -117,6 +119,8 @@ class DeadlineFilter(admin.SimpleListFilter):
         today = timezone.localdate()
         if self.value() == "overdue":
             return queryset.overdue(today)
+        if self.value() == "forecast_passed":
+            return queryset.forecast_passed(today)
         if self.value() == "due_soon":
             return queryset.due_soon(today)
         if self.value() == "none":

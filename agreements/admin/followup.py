@@ -19,6 +19,8 @@ from ..followup import services as followup
 from ..models import (
     Action,
     ActionCitation,
+    DateKind,
+    DuePrecision,
     ProgressUpdate,
     ReminderLog,
     Source,
@@ -169,21 +171,38 @@ class ActionInline(VersionedInlineMixin, admin.TabularInline):
         "title",
         "slug",
         "description",
+        "basis",
         "clause",
         "responsible_bodies",
-        "due_on",
         "focal_person",
         "contact_email",
+        "current_date",
         "status",
         "completed_on",
     )
-    readonly_fields = ("status", "completed_on")
+    readonly_fields = ("current_date", "status", "completed_on")
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}
     }
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("responsible_bodies")
+
+    @admin.display(description=_("current date"))
+    def current_date(self, obj):
+        return current_date_words(obj)
+
+
+def current_date_words(action):
+    """An action's current date and its kind: "expected by Q3 2026 (forecast)"."""
+    if action is None or not action.due_on:
+        return _("no date recorded")
+    words = {
+        DateKind.DEADLINE: _("due by %(when)s (deadline)"),
+        DateKind.PLAN: _("planned for %(when)s (plan)"),
+        DateKind.FORECAST: _("expected by %(when)s (forecast)"),
+    }.get(action.due_kind, _("%(when)s (kind not recorded)"))
+    return words % {"when": action.due_display}
 
 
 class UpdateColumns:
@@ -297,7 +316,13 @@ class ActionAdmin(
     actions = ("mark_done",)
     autocomplete_fields = ("document", "responsible_bodies")
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("status_display", "completed_on", "created_at", "updated_at")
+    readonly_fields = (
+        "status_display",
+        "completed_on",
+        "date_display",
+        "created_at",
+        "updated_at",
+    )
     inlines = (ActionCitationInline, ActionUpdateInline)
     fieldsets = (
         (
@@ -307,14 +332,17 @@ class ActionAdmin(
                     "document",
                     "title",
                     "slug",
+                    "basis",
                     "clause",
                     "description",
                     "responsible_bodies",
-                    "due_on",
                 )
             },
         ),
-        (_("Status"), {"fields": ("status_display", "completed_on")}),
+        (
+            _("Status and date"),
+            {"fields": ("status_display", "completed_on", "date_display")},
+        ),
         (
             _("Contact (staff only)"),
             {"fields": ("focal_person", "contact_email")},
@@ -348,9 +376,30 @@ class ActionAdmin(
     def deadline(self, obj):
         if obj.is_overdue:
             return _("overdue")
+        if obj.is_forecast_passed:
+            return _("forecast date passed")
         if obj.is_due_soon:
             return _("due soon")
         return None
+
+    @admin.display(description=_("current date"))
+    def date_display(self, obj):
+        words = current_date_words(obj)
+        if obj.pk is None:
+            return _("%(date)s; once the action is saved, record dated updates.") % {
+                "date": words
+            }
+        return format_html(
+            '{}<div class="help">{} <a href="{}">{}</a></div>',
+            words,
+            _(
+                "A date is a dated statement with its source: record an update "
+                "giving the expected date, its kind and who stated it. The newest "
+                "statement is the current date."
+            ),
+            record_update_url(obj.document, obj),
+            _("record a date"),
+        )
 
     @admin.display(description=_("status"))
     def status_display(self, obj):
@@ -433,6 +482,10 @@ class ProgressUpdateAddForm(forms.ModelForm):
             "status_after",
             "source",
             "confidence",
+            "expected_on",
+            "expected_precision",
+            "expected_kind",
+            "stated_by",
         )
         help_texts = {
             "status_after": _(
@@ -441,6 +494,14 @@ class ProgressUpdateAddForm(forms.ModelForm):
                 "progress without a change."
             ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # most updates give no date: its precision matters only with one
+        self.fields["expected_precision"].required = False
+
+    def clean_expected_precision(self):
+        return self.cleaned_data.get("expected_precision") or DuePrecision.DAY
 
     def clean(self):
         cleaned_data = super().clean()
@@ -508,6 +569,23 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
             },
         ),
         (_("Source"), {"fields": ("source", "confidence")}),
+        (
+            _("A date for the action (when the source gives one)"),
+            {
+                "fields": (
+                    ("expected_on", "expected_precision"),
+                    "expected_kind",
+                    "stated_by",
+                ),
+                "description": _(
+                    "The date the source gives for the action: its kind (a deadline "
+                    "the source sets, a plan announced by an authority, or a "
+                    "forecast) and who stated it. The update's date is the day it "
+                    "was stated; the newest statement becomes the action's current "
+                    "date."
+                ),
+            },
+        ),
     )
     fieldsets = (
         (None, {"fields": ("document", "action")}),
@@ -524,6 +602,16 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
         ),
         (_("Source"), {"fields": ("source", "confidence")}),
         (
+            _("Date for the action"),
+            {
+                "fields": (
+                    ("expected_on", "expected_precision"),
+                    "expected_kind",
+                    "stated_by",
+                )
+            },
+        ),
+        (
             _("Record"),
             {"classes": ("collapse",), "fields": ("recorded_by", "created_at")},
         ),
@@ -535,12 +623,23 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
         "date_precision",
         "status_before",
         "status_after",
+        "expected_on",
+        "expected_precision",
+        "expected_kind",
         "recorded_by",
         "created_at",
     )
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets
+
+    def delete_model(self, request, obj):
+        # a deleted date statement gives the action back its previous date
+        followup.forget_date(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for update in queryset:
+            followup.forget_date(update, request.user)
 
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.change_readonly_fields
@@ -564,6 +663,10 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
             status_after=obj.status_after,
             source=obj.source,
             confidence=obj.confidence,
+            expected_on=obj.expected_on,
+            expected_precision=obj.expected_precision,
+            expected_kind=obj.expected_kind,
+            stated_by=obj.stated_by,
             user=request.user,
         )
         # The admin goes on with ``obj`` (its log entry, the redirect): make it the

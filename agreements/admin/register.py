@@ -68,7 +68,7 @@ def linked(obj):
 
 @admin.register(Country)
 class CountryAdmin(HistoryAdmin):
-    list_display = ("name", "code")
+    list_display = ("name", "code", "language")
     search_fields = ("name", "code")
     list_per_page = 50
 
@@ -486,7 +486,10 @@ class DocumentAdmin(
                 )
             },
         ),
-        (_("Event"), {"fields": ("event", "event_confidence")}),
+        (
+            _("Event"),
+            {"fields": ("event", "event_signing_confidence", "event_confidence")},
+        ),
         (
             _("Status"),
             {

@@ -71,12 +71,18 @@ class FollowUpPlanner:
                 slug=f"{number}-{slug_of(title)}"[:120].rstrip("-"),
                 title=title,
                 description=rng.choice(data["descriptions"]),
-                clause=f"Article {rng.randint(2, 9)}" if rng.random() < 0.6 else "",
+                clause=(
+                    clause := f"Article {rng.randint(2, 9)}"
+                    if rng.random() < 0.6
+                    else ""
+                ),
                 focal_person=person,
                 contact_email=(
                     f"{slug_of(person).replace('-', '.')}@{bodies[0].slug}.example.org"
                 ),
-                due_on=due if rng.random() < 0.92 else None,
+                due_on=(due := due if rng.random() < 0.92 else None),
+                due_kind=self.date_kind(number, due, clause),
+                basis=self.basis(number, clause),
                 status=status,
                 completed_on=steps[-1][0] if status == ActionStatus.DONE else None,
                 created_at=datetime.datetime.combine(
@@ -129,6 +135,25 @@ class FollowUpPlanner:
                     ),
                 )
             )
+
+    @staticmethod
+    def basis(number, clause):
+        """Quoted when a clause is named; otherwise mostly reported, every fourth
+        linked by the register (no draw from the generator: the rest stays as it
+        was)."""
+        if clause:
+            return models.Basis.QUOTED
+        return models.Basis.INFERRED if number % 4 == 0 else models.Basis.REPORTED
+
+    @staticmethod
+    def date_kind(number, due, clause):
+        """A clause's date is its deadline; others are plans, every third a
+        forecast."""
+        if due is None:
+            return ""
+        if clause:
+            return models.DateKind.DEADLINE
+        return models.DateKind.FORECAST if number % 3 == 0 else models.DateKind.PLAN
 
     def action_steps(self, status, signed, due):
         """The (day, before, after) updates that took an action to ``status``."""

@@ -15,7 +15,9 @@ from django.utils.translation import gettext_lazy
 
 from ..models import (
     Action,
+    DateKind,
     Document,
+    DuePrecision,
 )
 from .selectors import (
     default_today,
@@ -89,7 +91,18 @@ def build_calendar(
         "responsible": _("Responsible: %(bodies)s"),
         "clause": _("Clause: %(clause)s"),
         "due": _("Due: %(title)s"),
+        "planned": _("Planned: %(title)s"),
+        "expected": _("Expected (forecast): %(title)s"),
+        "unknown kind": _("Date (kind not recorded): %(title)s"),
         "deadline": _("deadline"),
+        "plan": _("plan"),
+        "forecast": _("forecast"),
+        "date": _("date"),
+        "period": _("Date given to the %(precision)s: %(when)s"),
+        "forecast passed": _(
+            "The forecast date has passed with no newer date recorded; this is not a "
+            "missed deadline."
+        ),
         "legal_status": _("Legal status: %(status)s"),
         "force": _("Entry into force: %(title)s"),
         "entry into force": _("entry into force"),
@@ -97,6 +110,7 @@ def build_calendar(
         "valid_until": _("Validity ends: %(title)s"),
         "end": _("end"),
     }
+    day = default_today(today)
     events = []  # (day, uid, properties)
     for action in actions:
         document = action.document
@@ -109,16 +123,27 @@ def build_calendar(
             description.append(words["responsible"] % {"bodies": bodies})
         if action.clause:
             description.append(words["clause"] % {"clause": action.clause})
+        if action.due_precision != DuePrecision.DAY:
+            description.append(
+                words["period"]
+                % {
+                    "precision": action.get_due_precision_display(),
+                    "when": action.due_display,
+                }
+            )
+        summary, category = _KIND_WORDS.get(action.due_kind, _KIND_WORDS[""])
+        if action.due_kind == DateKind.FORECAST and action.due_on < day:
+            description.append(words["forecast passed"])
         uid = f"{document.slug}.{action.slug}.due@{domain}"
         events.append(
             (
                 action.due_on,
                 uid,
                 {
-                    "summary": words["due"] % {"title": action.title},
+                    "summary": words[summary] % {"title": action.title},
                     "description": "\n".join(description),
                     "url": base_url + action.get_absolute_url(),
-                    "category": words["deadline"],
+                    "category": words[category],
                     "changed": action.updated_at,
                 },
             )
@@ -173,6 +198,16 @@ def build_calendar(
     for day, uid, properties in sorted(events, key=lambda event: event[:2]):
         calendar.add_component(_calendar_event(uid=uid, day=day, **properties))
     return calendar.to_ical()
+
+
+#: An action's date in the calendar, by its kind: the summary and the category.
+#: Only a deadline reads "Due:"; a forecast is never exported as one.
+_KIND_WORDS = {
+    DateKind.DEADLINE: ("due", "deadline"),
+    DateKind.PLAN: ("planned", "plan"),
+    DateKind.FORECAST: ("expected", "forecast"),
+    "": ("unknown kind", "date"),
+}
 
 
 def _nearest_dates(actions, documents, *, limit, today):

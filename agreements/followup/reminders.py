@@ -1,5 +1,6 @@
 """Reminder digests for ``send_followup_reminders``: one per address, with its
-overdue and due-soon actions."""
+overdue and due-soon actions, and its actions whose forecast date has passed
+(worded as such: a forecast that did not come true is not a missed deadline)."""
 
 import datetime
 from collections import defaultdict
@@ -7,10 +8,11 @@ from dataclasses import dataclass
 
 from django.utils.dateformat import format as date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from ..models import (
     Action,
+    DateKind,
 )
 from ..models.followup import DUE_SOON_DAYS
 from .selectors import (
@@ -20,13 +22,15 @@ from .selectors import (
 
 @dataclass(frozen=True)
 class Reminder:
-    """One digest for one address: its overdue and due-soon actions."""
+    """One digest for one address: its overdue, due-soon and passed-forecast
+    actions."""
 
     recipient: str
     subject: str
     body: str
     overdue: tuple[Action, ...]
     due_soon: tuple[Action, ...]
+    forecast_passed: tuple[Action, ...] = ()
 
 
 def build_reminders(
@@ -73,11 +77,18 @@ def build_reminders(
 def _digest(recipient, actions, *, today, base_url, days, for_staff):
     overdue = tuple(a for a in actions if a.is_overdue)
     due_soon = tuple(a for a in actions if a.is_due_soon)
+    forecast_passed = tuple(a for a in actions if a.is_forecast_passed)
     subject = _("Follow-up: %(overdue)d overdue, %(soon)d due within %(days)d days") % {
         "overdue": len(overdue),
         "soon": len(due_soon),
         "days": days,
     }
+    if forecast_passed:
+        subject += ngettext(
+            ", %(count)d forecast date passed",
+            ", %(count)d forecast dates passed",
+            len(forecast_passed),
+        ) % {"count": len(forecast_passed)}
     if for_staff:
         subject += _(" (all bodies)")
     lines = [
@@ -85,10 +96,21 @@ def _digest(recipient, actions, *, today, base_url, days, for_staff):
         % {"day": date_format(today, "j F Y")},
         "",
     ]
-    for heading, listed in (
-        (_("Overdue"), overdue),
+    sections = [
+        (_("Overdue: deadlines and plans passed"), overdue),
         (_("Due within %(days)d days") % {"days": days}, due_soon),
-    ):
+    ]
+    if forecast_passed:
+        sections.append(
+            (
+                _(
+                    "Forecast dates passed, with no newer date recorded (not "
+                    "overdue: please record the latest statement)"
+                ),
+                forecast_passed,
+            )
+        )
+    for heading, listed in sections:
         lines.append(f"{heading} ({len(listed)})")
         if not listed:
             lines.append(_("- none"))
@@ -105,17 +127,35 @@ def _digest(recipient, actions, *, today, base_url, days, for_staff):
             "source: actions done or cancelled are no longer reminded."
         )
     )
-    return Reminder(recipient, subject, "\n".join(lines), overdue, due_soon)
+    return Reminder(
+        recipient, subject, "\n".join(lines), overdue, due_soon, forecast_passed
+    )
+
+
+_DUE_WORDS = {
+    DateKind.DEADLINE: gettext_lazy("due by %(when)s"),
+    DateKind.PLAN: gettext_lazy("planned for %(when)s"),
+    DateKind.FORECAST: gettext_lazy("expected by %(when)s (forecast)"),
+    "": gettext_lazy("%(when)s (kind of date not recorded)"),
+}
 
 
 def _digest_entry(action, *, today, base_url, for_staff):
     bodies = "; ".join(str(body) for body in action.responsible_bodies.all())
-    due = date_format(action.due_on, "j F Y")
+    due = _DUE_WORDS.get(action.due_kind, _DUE_WORDS[""]) % {"when": action.due_display}
     if action.is_overdue:
         late = (today - action.due_on).days
-        due += " " + ngettext(
-            "(%(days)d day overdue)", "(%(days)d days overdue)", late
-        ) % {"days": late}
+        if action.due_kind == DateKind.PLAN:
+            late_words = ngettext(
+                "(%(days)d day behind plan)", "(%(days)d days behind plan)", late
+            )
+        else:
+            late_words = ngettext(
+                "(%(days)d day overdue)", "(%(days)d days overdue)", late
+            )
+        due += " " + late_words % {"days": late}
+    elif action.is_forecast_passed:
+        due += " " + _("(forecast date passed)")
     entry = [
         f"- {due}: {action.title}",
         "  " + _("Document: %(title)s") % {"title": action.document.title},

@@ -31,12 +31,14 @@ from django.utils import timezone
 
 from ..models import (
     Action,
+    ActionCitation,
     Body,
     Document,
     Event,
     Party,
     ProgressUpdate,
 )
+from ..models.followup import LATE_KINDS
 
 #: A document in progress (or not started) with no news for this long is stale.
 STALE_AFTER_DAYS = 180
@@ -70,7 +72,9 @@ def annotate_progress(
         actions_overdue=Count(
             "actions",
             filter=Q(
-                actions__status__in=Action.OPEN_STATUSES, actions__due_on__lt=today
+                actions__status__in=Action.OPEN_STATUSES,
+                actions__due_kind__in=LATE_KINDS,
+                actions__due_on__lt=today,
             ),
             distinct=True,
         ),
@@ -180,36 +184,93 @@ def responsible_bodies(to_attr: str = "responsible") -> Prefetch:
 
 
 @dataclass(frozen=True)
-class DocumentFollowUp:
-    """What a document's page shows of its follow-up: its actions (soonest deadline
-    first, each with ``responsible`` bodies and the day's ``is_overdue`` /
-    ``is_due_soon`` flags), its updates (newest first) and its progress."""
+class ActionGroup:
+    """Actions of one origin with their progress: ``done`` of ``total``
+    (cancelled ones left out)."""
 
     actions: list[Action]
+    done: int
+    total: int
+
+
+def _group(actions: list[Action]) -> ActionGroup:
+    counted = [action for action in actions if action.status in COUNTED_STATUSES]
+    return ActionGroup(
+        actions=actions,
+        done=sum(action.status == Action.Status.DONE for action in counted),
+        total=len(counted),
+    )
+
+
+@dataclass(frozen=True)
+class DocumentFollowUp:
+    """What a document's page shows of its follow-up: the commitments the document
+    makes (quoted from its text or reported by a source) apart from the follow-up
+    the register links to it by inference, each action soonest first with its
+    ``responsible`` bodies, its ``sources`` (citations), its ``dates`` (the dated
+    statements, oldest first, the last being the current date) and the day's flags;
+    and the document's updates, newest first."""
+
+    commitments: ActionGroup
+    related: ActionGroup
     updates: list[ProgressUpdate]
-    actions_done: int
-    actions_total: int
+    #: the newest sourced update that gave the document its follow-up status
+    status_source: ProgressUpdate | None = None
+
+    def shown_status(self, status):
+        """The follow-up status to show: ``status`` when a sourced update gave it,
+        otherwise unknown (a status with no source is never shown as a fact)."""
+        if status == Document.FollowUpStatus.UNKNOWN or self.status_source:
+            return status
+        return Document.FollowUpStatus.UNKNOWN
+
+    @property
+    def actions(self):
+        return self.commitments.actions + self.related.actions
 
 
 def document_followup(
     document: Document, *, today: datetime.date | None = None
 ) -> DocumentFollowUp | None:
     """The follow-up block of a published ``document`` (None for an unpublished one),
-    in three queries however many actions and updates: the actions, their bodies, the
-    updates with their action and source. Staff-only fields are never read."""
+    in four queries however many actions and updates: the actions, their bodies,
+    their sources, the updates with their action and source. Staff-only fields are
+    never read."""
     if document is None or not document.is_published:
         return None
     today = default_today(today)
     actions = list(
         Action.objects.filter(document=document)
         .with_flags(today)
-        .only("slug", "title", "clause", "due_on", "status", "completed_on")
-        .prefetch_related(responsible_bodies())
+        .only(
+            "slug",
+            "title",
+            "description",
+            "clause",
+            "basis",
+            "due_on",
+            "due_kind",
+            "due_precision",
+            "status",
+            "completed_on",
+        )
+        .prefetch_related(
+            responsible_bodies(),
+            Prefetch(
+                "citations",
+                queryset=ActionCitation.objects.select_related("source").only(
+                    "action_id",
+                    "confidence",
+                    "claim",
+                    "note",
+                    "source__url",
+                    "source__publisher",
+                    "source__title",
+                ),
+                to_attr="sources",
+            ),
+        )
     )
-    for action in actions:
-        if action.due_on:
-            action.days_overdue = (today - action.due_on).days
-            action.days_left = -action.days_overdue
     updates = list(
         ProgressUpdate.objects.filter(document=document)
         .select_related("action", "source")
@@ -221,6 +282,10 @@ def document_followup(
             "status_before",
             "status_after",
             "confidence",
+            "expected_on",
+            "expected_precision",
+            "expected_kind",
+            "stated_by",
             "action__slug",
             "action__title",
             "source__url",
@@ -228,10 +293,28 @@ def document_followup(
             "source__title",
         )
     )
-    counted = [action for action in actions if action.status in COUNTED_STATUSES]
+    dates = {}
+    for update in reversed(updates):  # oldest first
+        if update.expected_on:
+            dates.setdefault(update.action_id, []).append(update)
+    for action in actions:
+        action.dates = dates.get(action.pk, [])
+        if action.due_on:
+            action.days_overdue = (today - action.due_on).days
+            action.days_left = -action.days_overdue
+    status_source = next(
+        (
+            update
+            for update in updates
+            if update.action_id is None
+            and update.source_id
+            and update.status_after == document.follow_up_status
+        ),
+        None,
+    )
     return DocumentFollowUp(
-        actions=actions,
+        commitments=_group([a for a in actions if a.is_commitment]),
+        related=_group([a for a in actions if not a.is_commitment]),
         updates=updates,
-        actions_done=sum(action.status == Action.Status.DONE for action in counted),
-        actions_total=len(counted),
+        status_source=status_source,
     )

@@ -21,6 +21,7 @@ from ..models import (
     Confidence,
     DatePrecision,
     Document,
+    DuePrecision,
     ProgressUpdate,
     Source,
 )
@@ -34,16 +35,18 @@ def create_action(
     slug: str = "",
     description: str = "",
     clause: str = "",
-    due_on: datetime.date | None = None,
+    basis: str = "",
     focal_person: str = "",
     contact_email: str = "",
     user: AbstractBaseUser | None = None,
     today: datetime.date | None = None,
 ) -> Action:
-    """Add a commitment to a document; it starts as planned.
+    """Add an action to a document; it starts as planned, with no date.
 
-    Its status then changes only through ``record_update``. The slug defaults to the
-    title's. Refuses an action with no responsible body or due before the signature.
+    Its status and its date then change only through ``record_update`` (a date is a
+    dated, sourced statement). The slug defaults to the title's. ``basis`` says where
+    it comes from (``Basis``); a quoted commitment needs its ``clause``. Refuses an
+    action with no responsible body.
     """
     bodies = list(responsible_bodies)
     action = Action(
@@ -52,7 +55,7 @@ def create_action(
         title=title,
         description=description,
         clause=clause,
-        due_on=due_on,
+        basis=basis,
         focal_person=focal_person,
         contact_email=contact_email,
     )
@@ -83,10 +86,20 @@ def record_update(
     date_precision: str = DatePrecision.DAY,
     source: Source | None = None,
     confidence: str = Confidence.REPORTED,
+    expected_on: datetime.date | None = None,
+    expected_precision: str = DuePrecision.DAY,
+    expected_kind: str = "",
+    stated_by: str = "",
     user: AbstractBaseUser | None = None,
     today: datetime.date | None = None,
 ) -> ProgressUpdate:
     """Record what happened on ``happened_on`` and move the status to ``status_after``.
+
+    An update about an action may also state when the action will be done
+    (``expected_on``, its ``expected_precision``, whether it is a deadline, a plan or a
+    forecast, and who ``stated_by``): the statement made on ``happened_on``. The
+    action's current date is that of its newest such statement, so a newer source
+    moves it and the older one stays on the timeline.
 
     About the document as a whole when ``action`` is None (``status_after`` is then a
     ``Document.FollowUpStatus``), else about that action of the document (an
@@ -125,6 +138,10 @@ def record_update(
             status_after=status_after,
             source=source,
             confidence=confidence,
+            expected_on=expected_on,
+            expected_precision=expected_precision,
+            expected_kind=expected_kind,
+            stated_by=stated_by,
             recorded_by=user,
         )
         update.full_clean(today=today)
@@ -143,6 +160,13 @@ def record_update(
             )
         update._history_user = user
         update.save()
+        if expected_on is not None:
+            _follow_newest_date(subject, user)
+            action.due_on, action.due_kind, action.due_precision = (
+                subject.due_on,
+                subject.due_kind,
+                subject.due_precision,
+            )
 
         if status_after == status_before:
             return update
@@ -160,6 +184,41 @@ def record_update(
             subject.save(update_fields=["follow_up_status", "updated_at"])
             document.follow_up_status = status_after
     return update
+
+
+def _follow_newest_date(action: Action, user) -> None:
+    """Give ``action`` (locked) the date of its newest dated update: the latest
+    statement, whatever its date, wins; on the same day the last recorded."""
+    newest = (
+        action.updates.filter(expected_on__isnull=False)
+        .order_by("-happened_on", "-created_at", "-id")
+        .only("expected_on", "expected_kind", "expected_precision")
+        .first()
+    )
+    current = (
+        (newest.expected_on, newest.expected_kind, newest.expected_precision)
+        if newest
+        else (None, "", DuePrecision.DAY)
+    )
+    if current == (action.due_on, action.due_kind, action.due_precision):
+        return
+    action.due_on, action.due_kind, action.due_precision = current
+    action._history_user = user
+    action.save(update_fields=["due_on", "due_kind", "due_precision", "updated_at"])
+
+
+def forget_date(update: ProgressUpdate, user: AbstractBaseUser | None = None) -> None:
+    """Delete ``update`` and give its action the date of the statement that is now
+    the newest (the admin's delete of a dated update)."""
+    with transaction.atomic():
+        action = None
+        if update.action_id:
+            action = Action.objects.select_for_update(no_key=True).get(
+                pk=update.action_id
+            )
+        update.delete()
+        if action is not None:
+            _follow_newest_date(action, user)
 
 
 def mark_actions_done(

@@ -74,7 +74,16 @@ def action_list(actions, *, limit):
     )
     listed = list(
         actions.select_related("document")
-        .only("slug", "title", "due_on", "status", "document__title", "document__slug")
+        .only(
+            "slug",
+            "title",
+            "due_on",
+            "due_kind",
+            "due_precision",
+            "status",
+            "document__title",
+            "document__slug",
+        )
         .prefetch_related(
             responsible_bodies(),
             Prefetch("document__parties", parties, to_attr="parties_by_country"),
@@ -176,6 +185,7 @@ def dashboard_data(day, *, limit=LIST_LIMIT):
     stale = stale_documents(documents, today=day).order_by("quiet_since", "title", "id")
     return {
         "overdue": action_list(actions.overdue(day), limit=limit),
+        "forecast_passed": action_list(actions.forecast_passed(day), limit=limit),
         "due_soon": action_list(actions.due_soon(day), limit=limit),
         "events": event_list(EVENT_LIMIT),
         "ending": document_list(
@@ -186,7 +196,8 @@ def dashboard_data(day, *, limit=LIST_LIMIT):
 
 
 class FollowUpDashboardView(RegisterMixin, TemplateView):
-    """What is overdue, what is due soon, how each event's package is going, which
+    """What is overdue (deadlines and plans), which forecasts have passed, what is
+    due soon, how each event's package is going, which
     documents' validity ends soon and which have gone quiet."""
 
     template_name = "followup/dashboard.html"
@@ -206,6 +217,7 @@ class FollowUpDashboardView(RegisterMixin, TemplateView):
             ending_within_days=ENDING_WITHIN_DAYS,
             stale_after_days=STALE_AFTER_DAYS,
             overdue=grouped(data["overdue"]),
+            forecast_passed=grouped(data["forecast_passed"]),
             due_soon=grouped(data["due_soon"]),
             events=data["events"],
             ending=data["ending"],

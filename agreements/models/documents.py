@@ -5,6 +5,7 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +18,7 @@ from .register import (
     Confidence,
     Country,
     Event,
+    Language,
     Source,
     Topic,
     publication_constraint,
@@ -116,14 +118,23 @@ class Document(models.Model):
         null=True,
         blank=True,
     )
+    # Two claims, each with its own confidence: that the document was signed at
+    # the event, and that it is one of the documents the sources count for it.
+    event_signing_confidence = models.CharField(
+        _("signed at this event"),
+        max_length=10,
+        choices=Confidence,
+        blank=True,
+        help_text=_("How sure it is that the document was signed at the event."),
+    )
     event_confidence = models.CharField(
-        _("place in the event's package"),
+        _("counted among the event's reported documents"),
         max_length=10,
         choices=Confidence,
         blank=True,
         help_text=_(
             "How sure it is that this document is one of those the sources count for "
-            "the event; “inferred” is shown to readers."
+            "the event (“six documents were signed”); “inferred” is shown to readers."
         ),
     )
     signed_on = models.DateField(_("date of signature"))
@@ -231,6 +242,8 @@ class Document(models.Model):
                 fields=("follow_up_status", "-signed_on"),
                 name="agreements_doc_follow_up",
             ),
+            # the data-quality queue's probable duplicates: the same title
+            models.Index(Lower("title"), name="agreements_doc_title_lower"),
             # ?signed_after= / ?signed_before= and the admin's year filter
             models.Index(fields=("signed_on",), name="agreements_doc_signed_on"),
             # the calendar's entry-into-force and end dates, the dashboard's
@@ -296,12 +309,7 @@ class DocumentTitleManager(models.Manager):
 class DocumentTitle(models.Model):
     """The title in another language, or a variant wording used by some sources."""
 
-    class Language(models.TextChoices):
-        ENGLISH = "en", _("English")
-        KAZAKH = "kk", _("Kazakh")
-        RUSSIAN = "ru", _("Russian")
-        AZERBAIJANI = "az", _("Azerbaijani")
-        OTHER = "other", _("other")
+    Language = Language
 
     document = models.ForeignKey(
         Document,

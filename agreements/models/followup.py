@@ -76,6 +76,67 @@ class DatePrecision(models.TextChoices):
     YEAR = "year", _("year only")
 
 
+class DuePrecision(models.TextChoices):
+    """How much of an expected date the sources give. The date kept is the period's
+    last day ("by the third quarter of 2026" is 30 September 2026), so a date is late
+    only once the whole period has passed."""
+
+    DAY = "day", _("day")
+    MONTH = "month", _("month")
+    QUARTER = "quarter", _("quarter")
+    YEAR = "year", _("year")
+
+
+def period_end(day, precision):
+    """The last day of the month, quarter or year ``day`` falls in."""
+    if precision == DuePrecision.YEAR:
+        return datetime.date(day.year, 12, 31)
+    if precision in (DuePrecision.MONTH, DuePrecision.QUARTER):
+        month = day.month
+        if precision == DuePrecision.QUARTER:
+            month = (month - 1) // 3 * 3 + 3
+        following = datetime.date(day.year + month // 12, month % 12 + 1, 1)
+        return following - datetime.timedelta(days=1)
+    return day
+
+
+def format_period(day, precision):
+    """``day`` as precisely as the sources give it: "30 September 2026",
+    "September 2026", "Q3 2026" or "the end of 2026"."""
+    if precision == DuePrecision.YEAR:
+        return _("the end of %(year)d") % {"year": day.year}
+    if precision == DuePrecision.QUARTER:
+        return _("Q%(quarter)d %(year)d") % {
+            "quarter": (day.month - 1) // 3 + 1,
+            "year": day.year,
+        }
+    if precision == DuePrecision.MONTH:
+        return date_format(day, "F Y")
+    return date_format(day, "j F Y")
+
+
+class DateKind(models.TextChoices):
+    """Whose date it is. Only a deadline or a plan can be missed: a forecast whose
+    day has passed is a forecast that was wrong, not a commitment that is late."""
+
+    DEADLINE = "deadline", _("deadline")
+    PLAN = "plan", _("plan")
+    FORECAST = "forecast", _("forecast")
+
+
+#: The kinds of date an action can be late against.
+LATE_KINDS = (DateKind.DEADLINE, DateKind.PLAN)
+
+
+class Basis(models.TextChoices):
+    """Where an action comes from: the document's text, a source's report of a
+    commitment, or the register's own linking of later events to the document."""
+
+    QUOTED = "quoted", _("quoted from the document")
+    REPORTED = "reported", _("reported commitment")
+    INFERRED = "inferred", _("linked by the register")
+
+
 # --- Actions --------------------------------------------------------------------------
 
 
@@ -91,9 +152,19 @@ class ActionQuerySet(models.QuerySet):
         return self.filter(status__in=Action.OPEN_STATUSES)
 
     def overdue(self, today=None):
-        """Open actions whose due date has passed."""
+        """Open actions whose deadline or planned date has passed (a forecast whose
+        date has passed is ``forecast_passed``, never overdue)."""
         today = today or timezone.localdate()
-        return self.open().filter(due_on__lt=today)
+        return self.open().filter(due_kind__in=LATE_KINDS, due_on__lt=today)
+
+    def forecast_passed(self, today=None):
+        """Open actions measured against a forecast whose date has passed."""
+        today = today or timezone.localdate()
+        return self.open().filter(due_kind=DateKind.FORECAST, due_on__lt=today)
+
+    def commitments(self):
+        """Actions the document commits its parties to: quoted or reported."""
+        return self.filter(basis__in=(Basis.QUOTED, Basis.REPORTED))
 
     def due_soon(self, today=None, days=DUE_SOON_DAYS):
         """Open actions due between today and ``days`` from now, both included."""
@@ -103,14 +174,26 @@ class ActionQuerySet(models.QuerySet):
         )
 
     def with_flags(self, today=None, days=DUE_SOON_DAYS):
-        """Annotate ``is_overdue`` (open and due before today) and ``is_due_soon``
+        """Annotate ``is_overdue`` (open, with a deadline or plan before today),
+        ``is_forecast_passed`` (open, with a forecast before today) and ``is_due_soon``
         (open and due within ``days``), always True or False."""
         today = today or timezone.localdate()
         is_open = Q(status__in=Action.OPEN_STATUSES)
         soon = today + datetime.timedelta(days=days)
         return self.annotate(
             is_overdue=Case(
-                When(is_open & Q(due_on__lt=today), then=Value(True)),
+                When(
+                    is_open & Q(due_kind__in=LATE_KINDS, due_on__lt=today),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=models.BooleanField(),
+            ),
+            is_forecast_passed=Case(
+                When(
+                    is_open & Q(due_kind=DateKind.FORECAST, due_on__lt=today),
+                    then=Value(True),
+                ),
                 default=Value(False),
                 output_field=models.BooleanField(),
             ),
@@ -206,7 +289,33 @@ class Action(TodayAwareModel):
         blank=True,
         help_text=_("Receives the reminders; staff only, never shown to the public."),
     )
-    due_on = models.DateField(_("due date"), null=True, blank=True)
+    basis = models.CharField(
+        _("where it comes from"),
+        max_length=10,
+        choices=Basis,
+        blank=True,
+        help_text=_(
+            "Quoted from the document's text (give the clause), a commitment a source "
+            "reports, or follow-up the register links to the document by inference. "
+            "Empty while unknown: it is then shown as linked by the register."
+        ),
+    )
+    # The current date: that of the latest dated progress update (the newest
+    # statement wins), kept by agreements.followup.record_update like the status.
+    due_on = models.DateField(_("current date"), null=True, blank=True)
+    due_precision = models.CharField(
+        _("precision of the current date"),
+        max_length=7,
+        choices=DuePrecision,
+        default=DuePrecision.DAY,
+    )
+    due_kind = models.CharField(
+        _("kind of the current date"),
+        max_length=10,
+        choices=DateKind,
+        blank=True,
+        help_text=_("Empty for a date of unknown kind: such a date is never late."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status, default=Status.PLANNED
     )
@@ -231,6 +340,11 @@ class Action(TodayAwareModel):
             models.Index(fields=("status", "due_on"), name="agreements_action_status"),
             # the default sort: soonest deadline first
             models.Index(fields=("due_on", "title"), name="agreements_action_due"),
+            # overdue (deadlines and plans) apart from passed forecasts
+            models.Index(
+                fields=("due_kind", "status", "due_on"),
+                name="agreements_action_kind_due",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -243,6 +357,10 @@ class Action(TodayAwareModel):
             models.CheckConstraint(
                 condition=Q(status="done") | Q(completed_on__isnull=True),
                 name="agreements_action_completion_date_only_when_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_kind="") | Q(due_on__isnull=False),
+                name="agreements_action_date_kind_needs_date",
             ),
         ]
 
@@ -279,6 +397,10 @@ class Action(TodayAwareModel):
                         "of signature."
                     ),
                 )
+        if self.basis == Basis.QUOTED and not self.clause:
+            errors["clause"] = _(
+                "A commitment quoted from the document names its article or clause."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -293,6 +415,19 @@ class Action(TodayAwareModel):
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_commitment(self):
+        """The document commits its parties to it (quoted or reported)."""
+        return self.basis in (Basis.QUOTED, Basis.REPORTED)
+
+    @property
+    def can_be_late(self):
+        return self.due_kind in LATE_KINDS
+
+    @property
+    def due_display(self):
+        return format_period(self.due_on, self.due_precision) if self.due_on else ""
 
 
 class ActionCitationManager(models.Manager):
@@ -409,6 +544,40 @@ class ProgressUpdate(TodayAwareModel):
     confidence = models.CharField(
         _("confidence"), max_length=10, choices=Confidence, default=Confidence.REPORTED
     )
+    # A statement of when the action will be done: the update's date is the day it
+    # was stated, its source the statement's. The newest such update gives the
+    # action its current date.
+    expected_on = models.DateField(
+        _("expected date"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When the source says the action will be done; for a month, quarter or "
+            "year, its last day."
+        ),
+    )
+    expected_precision = models.CharField(
+        _("precision of the expected date"),
+        max_length=7,
+        choices=DuePrecision,
+        default=DuePrecision.DAY,
+    )
+    expected_kind = models.CharField(
+        _("kind of date"),
+        max_length=10,
+        choices=DateKind,
+        blank=True,
+        help_text=_(
+            "A deadline its source sets, a plan announced by an authority, or a "
+            "forecast."
+        ),
+    )
+    stated_by = models.CharField(
+        _("stated by"),
+        max_length=200,
+        blank=True,
+        help_text=_("Who gave the date, e.g. “Minister of Digital Development”."),
+    )
     # kept: a user who recorded updates is deactivated, not deleted
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -443,6 +612,15 @@ class ProgressUpdate(TodayAwareModel):
                 )
                 | (Q(action__isnull=False) & _status_condition(Action.Status.values)),
                 name="agreements_progressupdate_status_of_its_kind",
+            ),
+            models.CheckConstraint(
+                condition=(Q(expected_on__isnull=True) & Q(expected_kind=""))
+                | (
+                    Q(expected_on__isnull=False)
+                    & ~Q(expected_kind="")
+                    & Q(action__isnull=False)
+                ),
+                name="agreements_progressupdate_expected_date_whole",
             ),
         ]
 
@@ -490,6 +668,24 @@ class ProgressUpdate(TodayAwareModel):
                 )
         if self.action_id and self.action.document_id != self.document_id:
             errors["action"] = _("The action must be one of this document's.")
+        if self.expected_on or self.expected_kind:
+            if not self.action_id:
+                errors["expected_on"] = _(
+                    "An expected date belongs to an action: choose the action."
+                )
+            elif not self.expected_on:
+                errors["expected_on"] = _("Give the expected date, or clear its kind.")
+            elif not self.expected_kind:
+                errors["expected_kind"] = _(
+                    "Say whether the date is a deadline, a plan or a forecast."
+                )
+            elif self.expected_on != period_end(
+                self.expected_on, self.expected_precision
+            ):
+                errors["expected_on"] = _(
+                    "With only the month, quarter or year known, the date is its last "
+                    "day (e.g. 30 September for the third quarter)."
+                )
         valid = self.status_values()
         for field in ("status_before", "status_after"):
             value = getattr(self, field)
@@ -520,6 +716,12 @@ class ProgressUpdate(TodayAwareModel):
     @property
     def status_changed(self):
         return self.status_before != self.status_after
+
+    @property
+    def expected_display(self):
+        if not self.expected_on:
+            return ""
+        return format_period(self.expected_on, self.expected_precision)
 
     @property
     def happened_on_display(self):

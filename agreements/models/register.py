@@ -88,6 +88,16 @@ def publication_constraint(model_name):
 # --- Countries ------------------------------------------------------------------------
 
 
+class Language(models.TextChoices):
+    """The languages a title is recorded in (and a country's state language)."""
+
+    ENGLISH = "en", _("English")
+    KAZAKH = "kk", _("Kazakh")
+    RUSSIAN = "ru", _("Russian")
+    AZERBAIJANI = "az", _("Azerbaijani")
+    OTHER = "other", _("other")
+
+
 class CountryManager(models.Manager):
     def get_by_natural_key(self, code):
         return self.get(code=code)
@@ -98,6 +108,16 @@ class Country(models.Model):
 
     code = models.CharField(_("ISO 3166-1 alpha-2 code"), max_length=2, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    language = models.CharField(
+        _("state language"),
+        max_length=5,
+        choices=Language,
+        blank=True,
+        help_text=_(
+            "Code of the language its documents' titles should be recorded in "
+            "(“kk”, “az”, “ru”); the data-quality queue lists documents without one."
+        ),
+    )
 
     objects = CountryManager()
     history = HistoricalRecords()
@@ -370,12 +390,18 @@ class EventQuerySet(models.QuerySet):
         return self.filter(is_published=True)
 
     def with_recorded_count(self, *, published_only=True):
-        """Annotate ``documents_recorded``: the documents held for the event."""
+        """Annotate ``documents_recorded``: the documents held for the event, and
+        ``documents_inferred``: those of them counted among the reported ones only
+        by inference."""
         condition = Q(documents__is_published=True) if published_only else Q()
+        inferred = condition & Q(documents__event_confidence=Confidence.INFERRED)
         return self.annotate(
             documents_recorded=models.Count(
                 "documents", filter=condition, distinct=True
-            )
+            ),
+            documents_inferred=models.Count(
+                "documents", filter=inferred, distinct=True
+            ),
         )
 
 
@@ -470,11 +496,18 @@ class Event(models.Model):
                 {"end_date": _("The end date cannot be before the date.")}
             )
 
-    def reconciliation(self, recorded):
-        """'6 reported, 6 recorded' and how many are still unidentified."""
+    def reconciliation(self, recorded, inferred=0):
+        """'6 reported, 6 recorded, of which 3 by inference' and how many are
+        still unidentified. ``inferred`` counts the recorded documents whose place
+        among the reported ones is an inference."""
         reported = self.documents_reported
         missing = max(reported - recorded, 0) if reported is not None else None
-        return {"reported": reported, "recorded": recorded, "missing": missing}
+        return {
+            "reported": reported,
+            "recorded": recorded,
+            "inferred": inferred,
+            "missing": missing,
+        }
 
 
 class EventCitationManager(models.Manager):

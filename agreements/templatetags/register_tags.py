@@ -14,8 +14,10 @@ from django.utils.translation import get_language
 
 from ..models import (
     Action,
+    Basis,
     Body,
     Confidence,
+    DateKind,
     Document,
     DocumentTitle,
     Event,
@@ -60,6 +62,8 @@ CHOICES = {
     "language": DocumentTitle.Language,
     "relation": Relation.Kind,
     "action_status": Action.Status,
+    "basis": Basis,
+    "date_kind": DateKind,
     # a progress update's statuses: a document's or an action's
     "update_status": ProgressUpdate._meta.get_field("status_after").flatchoices,
 }
