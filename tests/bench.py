@@ -19,8 +19,16 @@ The register gets one more document beside the demo rows, ``bench-fifty-actions`
 (50 actions, 100 updates): the follow-up issue measures a document page with 50
 actions, more than ``seed_demo`` gives any document.
 
+Staff pages (``STAFF_PAGES``: the admin's data-quality queue) are asked for signed in
+as the bench's staff user (an Editor, made by the probe), so never from the page
+cache. They are timed once, in the first pass, after its public pages (and after its
+memory is read): **cold**, the register generation moved before each request so that
+the queue's cached counts are computed again (``--cold-requests`` of them), and
+**warm**, the counts cached. Target: within 25x ``/healthz``.
+
     .venv/bin/python tests/bench.py                       # 100,000 documents, both
     .venv/bin/python tests/bench.py --documents 2000 --db sqlite   # a quick run
+    .venv/bin/python tests/bench.py --staff-only --passes uncached  # the queue only
 
 A page that fails is reported with its status; the benchmark goes on.
 """
@@ -56,6 +64,13 @@ FIFTY_SLUG = "bench-fifty-actions"
 FIFTY_ACTIONS = 50
 SEARCH_WORD = "energy"
 DEEP_PAGE = 3000
+#: The staff pages: (label, path, cold). Cold: the register changed just before.
+STAFF_PAGES = (
+    ("data quality, staff, cold", "/admin/agreements/data-quality/", True),
+    ("data quality, staff, warm", "/admin/agreements/data-quality/", False),
+)
+#: The bench's staff user, made by the probe when missing.
+STAFF_USERNAME = "bench-staff"
 SERVER_ENV = {
     "DJANGO_DEBUG": "0",
     "DJANGO_SECRET_KEY": "bench",
@@ -91,6 +106,17 @@ def main():
         choices=("uncached", "warm", "both"),
         default="both",
         help="time pages rendered afresh, from the page cache, or both (default)",
+    )
+    parser.add_argument(
+        "--staff-only",
+        action="store_true",
+        help="time only the staff pages (and /healthz, for the ratios)",
+    )
+    parser.add_argument(
+        "--cold-requests",
+        type=int,
+        default=10,
+        help="timed cold requests per staff page (default 10)",
     )
     parser.add_argument(
         "--reseed",
@@ -240,7 +266,7 @@ def collect_static():
 # --- Probing pages in-process: which pages, and how many queries ---------------------
 
 
-def probe_subprocess(url, what, documents, *, path=None, timeout=None):
+def probe_subprocess(url, what, documents, *, path=None, timeout=None, staff=False):
     """Run ``probe`` on the database at ``url``; what it printed, as one dict.
 
     A probe stopped at ``timeout`` (a page that takes minutes) gives what it printed
@@ -251,6 +277,8 @@ def probe_subprocess(url, what, documents, *, path=None, timeout=None):
     command = [sys.executable, str(script), what, "--documents", str(documents)]
     if path:
         command += ["--path", path]
+    if staff:
+        command.append("--staff")
     env = django_env(
         url,
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
@@ -378,7 +406,7 @@ class Browser:
         self.timeout = timeout
         self.conn = None
 
-    def get(self, path):
+    def get(self, path, headers=None):
         """Returns (milliseconds, status, bytes); status is text for a failure."""
         started = time.perf_counter()
         try:
@@ -386,7 +414,8 @@ class Browser:
                 self.conn = http.client.HTTPConnection(
                     "127.0.0.1", self.port, timeout=self.timeout
                 )
-            self.conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+            headers = {"Accept-Encoding": "identity", **(headers or {})}
+            self.conn.request("GET", path, headers=headers)
             response = self.conn.getresponse()
             body = response.read()
             status = response.status
@@ -409,6 +438,8 @@ def percentile(values, fraction):
 def run_benchmark(name, url, args, static_debug):
     info = probe_subprocess(url, "pages", args.documents)
     pages = info["pages"]
+    if args.staff_only:
+        pages = [(label, path) for label, path in pages if path == "/healthz"]
     info.update(queries={}, plan="")
     probe_timeout = 2 * args.timeout  # a cold process, caches empty
     for _label, path in pages:
@@ -419,6 +450,15 @@ def run_benchmark(name, url, args, static_debug):
             counted = {"status": f"over {probe_timeout} s", "queries": "?"}
         info["plan"] = counted.pop("plan", info["plan"])
         info["queries"][path] = counted
+    staff = {"cookie": probe_subprocess(url, "staff", args.documents)["cookie"]}
+    info["staff_queries"] = {}
+    for path in dict.fromkeys(path for _label, path, _cold in STAFF_PAGES):
+        counted = probe_subprocess(
+            url, "page", args.documents, path=path, timeout=probe_timeout, staff=True
+        )
+        if counted.pop("timed_out") and "status" not in counted:
+            counted = {"status": f"over {probe_timeout} s", "queries": "?"}
+        info["staff_queries"][path] = counted
 
     passes = {}
     if args.passes in ("uncached", "both"):
@@ -432,6 +472,7 @@ def run_benchmark(name, url, args, static_debug):
             pages,
             env={"DJANGO_PAGE_CACHE_SECONDS": "0"},
             warmup_rounds=WARMUP_ROUNDS,
+            staff=staff,
         )
     if args.passes in ("warm", "both"):
         print("Warm pass (the page cache on, as configured by default)")
@@ -444,6 +485,7 @@ def run_benchmark(name, url, args, static_debug):
             pages,
             env={"DJANGO_PAGE_CACHE_SECONDS": None},
             warmup_rounds=WARM_ROUNDS,
+            staff=None if passes else staff,
         )
 
     report = render(name, args, pages, info, passes, static_debug)
@@ -453,11 +495,15 @@ def run_benchmark(name, url, args, static_debug):
     print(f"Written to {path}")
 
 
-def time_pages(name, pass_name, url, args, static_debug, pages, *, env, warmup_rounds):
+def time_pages(
+    name, pass_name, url, args, static_debug, pages, *, env, warmup_rounds, staff=None
+):
     """Serve, ask for every page ``warmup_rounds`` times, then time ``args.requests``
     rounds. ``env`` sets (or, with ``None``, removes) server environment variables.
+    With ``staff`` (the staff user's cookie), then time the staff pages.
 
-    Returns ``{"results": {path: PageResult}, "memory": {who: MB}}``.
+    Returns ``{"results": {path: PageResult}, "memory": {who: MB},
+    "staff": {label: PageResult}}``.
     """
     server, port = start_server(
         f"{name}-{pass_name}", url, args.timeout, static_debug, env=env
@@ -487,9 +533,50 @@ def time_pages(name, pass_name, url, args, static_debug, pages, *, env, warmup_r
         memory = {"master": peak_rss_mb(server.pid)}
         for number, pid in enumerate(worker_pids(server.pid), start=1):
             memory[f"worker {number}"] = peak_rss_mb(pid)
+        staff_results = time_staff_pages(browser, url, args, staff) if staff else {}
     finally:
         stop_server(server)
-    return {"results": results, "memory": memory}
+    return {"results": results, "memory": memory, "staff": staff_results}
+
+
+def time_staff_pages(browser, url, args, staff):
+    """Time ``STAFF_PAGES`` signed in: cold ones with the register generation moved
+    before each request, warm ones after ``WARM_ROUNDS`` requests that leave what
+    they cache in both workers. Returns ``{label: PageResult}``."""
+    headers = {"Cookie": staff["cookie"]}
+    results = {}
+    for label, path, cold in STAFF_PAGES:
+        result = results[label] = PageResult()
+        if not cold:
+            for _round in range(WARM_ROUNDS):
+                browser.get(path, headers)
+        for _request in range(args.cold_requests if cold else args.requests):
+            if cold:
+                move_generation(url)
+            ms, status, size = browser.get(path, headers)
+            if status == "TimeoutError" or ms > args.timeout * 1e3:
+                result.too_slow = True
+                break
+            result.add(ms, status, size)
+        print(f"  {label}: {len(result.timings)} requests")
+    return results
+
+
+def move_generation(url):
+    """What any write to the register does (``agreements.cache``): the next request
+    reads a new stamp, so every cached aggregate is computed again."""
+    sql = "UPDATE agreements_generation SET generation = generation + 1 WHERE id = 1"
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
+            conn.execute(sql)
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql)
 
 
 class PageResult:
@@ -533,7 +620,10 @@ def render(name, args, pages, info, passes, static_debug):
         "the test client in a fresh process (empty caches, page cache off). "
         "Ratios: to /healthz in the same pass. Uncached: "
         "DJANGO_PAGE_CACHE_SECONDS=0 (target 25x, the document with 50 actions 50x); "
-        "warm: the page cache on (target 1.2x).",
+        "warm: the page cache on (target 1.2x). Staff pages: signed in, timed in the "
+        "first pass only (never from the page cache), cold "
+        f"({args.cold_requests} requests, the register generation moved before "
+        "each) and warm; queries cold and warm (target 25x).",
         "",
     ]
     uncached, warm = passes.get("uncached"), passes.get("warm")
@@ -559,6 +649,7 @@ def render(name, args, pages, info, passes, static_debug):
         if warm:
             row += _cells(warm, path, args.timeout, p95=False)
         lines.append(row)
+    lines += _staff_rows(info, uncached, warm, args.timeout)
     errors = [
         f"- {label}: {info['queries'][path]['error']}"
         for label, path in pages
@@ -597,9 +688,35 @@ def render(name, args, pages, info, passes, static_debug):
     return "\n".join(lines)
 
 
-def _cells(timed, path, timeout, *, p95):
-    """The timing cells of one page in one pass."""
-    result, base = timed["results"][path], timed["results"]["/healthz"]
+def _staff_rows(info, uncached, warm, timeout):
+    """The staff pages' rows, timed in whichever pass has them."""
+    rows = []
+    for label, path, cold in STAFF_PAGES:
+        counted = info.get("staff_queries", {}).get(path, {})
+        queries = counted.get("queries" if cold else "queries_warm", "")
+        if counted.get("status") not in (None, 200):
+            queries = f"{queries} ({counted['status']})"
+        timed = next(
+            (p for p in (uncached, warm) if p and label in p.get("staff", {})), None
+        )
+        result = timed["staff"][label] if timed else PageResult()
+        size = f"{result.size / 1024:.1f}" if result.timings else "–"
+        row = f"| {label} | `{path}` | {result.status() or '–'} | {queries} | {size} |"
+        for timing, p95 in ((uncached, True), (warm, False)):
+            if timing is None:
+                continue
+            if timing is timed:
+                row += _cells(timing, path, timeout, p95=p95, result=result)
+            else:
+                row += " – | – |" + (" – | – |" if p95 else "")
+        rows.append(row)
+    return rows
+
+
+def _cells(timed, path, timeout, *, p95, result=None):
+    """The timing cells of one page in one pass (``result``: a staff page's)."""
+    result = result or timed["results"][path]
+    base = timed["results"]["/healthz"]
     if result.too_slow or not result.timings:
         return f" over {timeout} s | – |" + (" – | – |" if p95 else "")
     cells = f" {result.median:.1f} |"

@@ -14,23 +14,29 @@ from bench import (  # noqa: E402  (run as a script from tests/, like bench.py)
     FIFTY_SLUG,
     ROOT,
     SEARCH_WORD,
+    STAFF_USERNAME,
 )
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("count", "pages", "page", "fifty"))
+    parser.add_argument("what", choices=("count", "pages", "page", "fifty", "staff"))
     parser.add_argument("--documents", type=int, required=True)
     parser.add_argument("--path")
+    parser.add_argument(
+        "--staff", action="store_true", help="ask for the page signed in as staff"
+    )
     args = parser.parse_args()
-    probe(args.what, args.documents, args.path)
+    probe(args.what, args.documents, args.path, staff=args.staff)
 
 
-def probe(what, documents, path=None):
+def probe(what, documents, path=None, *, staff=False):
     """Runs in a subprocess with DATABASE_URL set; prints lines of JSON.
 
     ``count``: the demo documents held; ``pages``: the pages to time; ``page``: the
-    queries of one page (and, for the list, its query explained).
+    queries of one page (and, for the list, its query explained; with ``staff``,
+    signed in, asked for twice: cold, then with what it caches); ``staff``: a
+    session cookie of the bench's staff user, for the staff pages.
     """
     sys.path.insert(0, str(ROOT))
     import django
@@ -45,7 +51,10 @@ def probe(what, documents, path=None):
         emit(demo_documents=demo.count())
         return
     if what == "page":
-        probe_page(path)
+        probe_page(path, staff=staff)
+        return
+    if what == "staff":
+        emit(cookie=staff_cookie())
         return
     if what == "fifty":
         emit(fifty=add_fifty_actions())
@@ -202,12 +211,41 @@ def add_fifty_actions():
     return FIFTY_ACTIONS
 
 
-def probe_page(path):
+def bench_staff():
+    """The bench's staff user (an Editor: the permissions staff work with), made
+    when missing. Not a register table: the register generation does not move."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user, created = get_user_model().objects.get_or_create(
+        username=STAFF_USERNAME, defaults={"is_staff": True}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save()
+        user.groups.add(Group.objects.get(name="Editors"))
+    return user
+
+
+def staff_cookie():
+    """A ``Cookie`` header value that signs the bench's staff user in."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(bench_staff())
+    name = settings.SESSION_COOKIE_NAME
+    return f"{name}={client.cookies[name].value}"
+
+
+def probe_page(path, *, staff=False):
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
     client = Client(raise_request_exception=False)
+    if staff:
+        client.force_login(bench_staff())
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path)
@@ -219,6 +257,12 @@ def probe_page(path):
     if getattr(response, "exc_info", None):
         error = response.exc_info[1]
         result["error"] = f"{type(error).__name__}: {error}"[:200]
+    if staff:  # again, with what the first request cached
+        started = time.perf_counter()
+        with CaptureQueriesContext(connection) as captured:
+            client.get(path)
+        result["queries_warm"] = len(captured)
+        result["seconds_warm"] = round(time.perf_counter() - started, 3)
     emit(**result)
     if path == "/agreements/":
         list_sql = [

@@ -1,0 +1,30 @@
+"""Wiring: Django's admin with the register's site as the default one.
+
+``tracker.apps.RegisterAdminConfig`` stands for ``django.contrib.admin`` in
+``INSTALLED_APPS``, so ``admin.site`` and ``@admin.register`` are a
+``RegisterAdminSite``: Django's site plus the register's pages that belong to no model
+(the data-quality queue, ``agreements.admin.quality``). The site lives here, outside
+``agreements.admin``, so that loading it never runs the registrations it receives.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.urls import path
+
+
+class RegisterAdminSite(admin.AdminSite):
+    def get_urls(self):
+        from agreements.admin.quality import data_quality_view
+
+        return [
+            path(
+                "agreements/data-quality/",
+                self.admin_view(data_quality_view),
+                name="agreements_data_quality",
+            ),
+            *super().get_urls(),
+        ]
+
+
+class RegisterAdminConfig(AdminConfig):
+    default_site = "tracker.apps.RegisterAdminSite"
