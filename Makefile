@@ -8,7 +8,7 @@ PORT ?= 8000
 WORKERS ?=
 MIGRATE ?= 1
 
-.PHONY: run test lint format check bench serve backup restore install js
+.PHONY: run test lint format check bench serve backup restore install js messages
 
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
@@ -21,6 +21,16 @@ $(VENV)/.installed: requirements.txt
 
 install: $(VENV)/.installed
 
+# The translations (locale/*/LC_MESSAGES/django.po) compiled for Django: with GNU
+# gettext's msgfmt by compilemessages where it is installed, else by Babel (pure
+# Python, in requirements.txt), so a machine without gettext runs too.
+messages: install
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=tests --verbosity=0; \
+	else \
+		$(VENV)/bin/pybabel compile --statistics -d locale -D django; \
+	fi
+
 # axe-core and vnu.jar for tests/test_accessibility.py; without npm those tests skip.
 # --ignore-scripts: vnu-jar's postinstall would try to download a JDK; Java 17 is enough.
 $(JS_DEPS): tests/js/package.json tests/js/package-lock.json
@@ -30,12 +40,12 @@ js:
 	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(JS_DEPS); \
 	else echo "npm not found: the axe-core and HTML checks will skip (fail in CI)"; fi
 
-run: install
+run: install messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py bootstrap
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install js
+test: install js messages
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -50,14 +60,14 @@ check: install
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
-bench: install
+bench: install messages
 	$(PY) tests/bench.py $(BENCH_ARGS)
 
 # Production-style: DEBUG off whatever the environment says, hashed and compressed
 # static files served by whitenoise, migrations, a deployment check (its warnings name
 # any security setting still off), then gunicorn (tracker/gunicorn.conf.py).
 serve: export DJANGO_DEBUG := 0
-serve: install
+serve: install messages
 	@missing=""; \
 	[ -n "$$DJANGO_SECRET_KEY" ] || missing="$$missing DJANGO_SECRET_KEY"; \
 	[ -n "$$DJANGO_ALLOWED_HOSTS" ] || missing="$$missing DJANGO_ALLOWED_HOSTS"; \
@@ -88,6 +98,6 @@ restore: install
 # Locust against make serve on the bench's PostgreSQL register (100,000 documents, from
 # make bench): 50 users for 60 s. make loadtest LOADTEST_ARGS="--cache both".
 .PHONY: loadtest
-loadtest: install
+loadtest: install messages
 	$(PY) -m pip install --quiet -r requirements-loadtest.txt
 	$(PY) tests/loadtest/run.py $(LOADTEST_ARGS)

@@ -52,6 +52,7 @@ from django.http import HttpResponse
 from django.urls import Resolver404, resolve
 from django.utils import timezone
 from django.utils.cache import get_conditional_response, set_response_etag
+from django.utils.translation import get_language_from_path, override
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +86,10 @@ MAX_QUERY_LENGTH = 1024
 #: Cookies that mean the page may be rendered for this visitor alone.
 PRIVATE_COOKIES = ("messages",)
 #: ``Vary`` values a stored page may carry: the key is taken only from requests that
-#: have no session, so a page that varies on ``Cookie`` is the same for all of them.
-ALLOWED_VARY = {"cookie"}
+#: have no session, so a page that varies on ``Cookie`` is the same for all of them;
+#: a public page's language is its address's (LocaleMiddleware adds
+#: ``Accept-Language`` to the English ones all the same).
+ALLOWED_VARY = {"cookie", "accept-language"}
 #: The cache key format; change it when an entry's shape changes.
 KEY_PREFIX = "page:v2"
 
@@ -238,6 +241,10 @@ def install_after_migrate(sender, using="default", **kwargs):
 
 
 def _is_public(path):
+    """A public page's path, in English or under a language's prefix."""
+    language = get_language_from_path(path)
+    if language and language != settings.LANGUAGE_CODE:
+        path = path.removeprefix(f"/{language}")
     return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
@@ -273,7 +280,7 @@ PAGE_PARAMS = {
     "agreements:body-detail": ("page",),
     "agreements:event-list": ("page",),
     "agreements:event-detail": ("page",),
-    "followup:followup-calendar": ("country", "body"),
+    "followup:followup-calendar": ("country", "body", "lang"),
     "sitemap-section": ("p",),
 }
 #: The parameters of a page that take several values (``?country=KZ&country=AZ``).
@@ -298,8 +305,11 @@ def canonical_query(request, *, leave_out=()):
     stores one, so junk parameters cannot fill the cache.
     """
     pairs = parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
+    # resolved in the language of the address: /ru/... matches only in Russian
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     try:
-        view_name = resolve(request.path_info).view_name
+        with override(language):
+            view_name = resolve(request.path_info).view_name
     except Resolver404:
         view_name = None
     known = PAGE_PARAMS.get(view_name, ())
@@ -322,10 +332,15 @@ def canonical_query(request, *, leave_out=()):
 
 
 def page_key(request, generation, query):
-    """The cache key of this request's page under ``generation``."""
+    """The cache key of this request's page under ``generation``, in the language
+    of its address (its /ru/, /kk/ or /az/ prefix; English without one): the same
+    page in four languages is four entries, and a change to the register (a new
+    generation) leaves all of them behind."""
+    language = get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
     address = f"{request.scheme}://{request.get_host()}{request.path}?{query}"
     digest = hashlib.md5(address.encode(), usedforsecurity=False).hexdigest()
-    return f"{KEY_PREFIX}:{generation}:{timezone.localdate().isoformat()}:{digest}"
+    day = timezone.localdate().isoformat()
+    return f"{KEY_PREFIX}:{generation}:{day}:{language}:{digest}"
 
 
 def _storable(response):

@@ -1,6 +1,9 @@
 """What every public page's chrome shows, for templates whose view does not give it."""
 
+from django.conf import settings
+from django.urls import translate_url
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from .aggregates import last_changed, register_stamp
 
@@ -13,3 +16,24 @@ def register(request):
             lambda: last_changed(register_stamp())
         )
     }
+
+
+def languages(request):
+    """``language_links``: this page in each language (its address with the query
+    kept), for the switcher and the ``hreflang`` alternates; computed only if a
+    template shows them."""
+
+    def links():
+        current = get_language()
+        here = request.get_full_path()
+        return [
+            {
+                "code": code,
+                "name": name,
+                "url": translate_url(here, code),
+                "current": code == current,
+            }
+            for code, name in settings.LANGUAGES
+        ]
+
+    return {"language_links": SimpleLazyObject(links)}

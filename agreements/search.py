@@ -24,6 +24,15 @@ finds ``Azərbaycan``):
 Both fold the Turkic dotted and dotless i (``İ``, ``ı``) to ``i``, so ``Bakı`` and
 ``BAKI`` find each other, as Azerbaijani readers expect.
 
+Across scripts and spellings: beside the folded text, each document's copy holds its
+*skeleton* (``skeleton()``), a Latin key that Cyrillic (Russian and Kazakh),
+Azerbaijani Latin and English spellings of the same name share: "Байтерек" and
+"Baiterek" are both ``baiterek``; "Қазақстан", "Казахстан", "Kazakhstan" and
+"Qazaqstan" are all ``kazakstan``; "Azərbaycan", "Азербайджан" and "Azerbaijan" all
+``azerbaijan``. A word is found by its own form or by its skeleton. On PostgreSQL the
+skeleton's words weigh least, so a match in the script the reader typed ranks first;
+the ``simple`` configuration never stems Kazakh or Azerbaijani words as English.
+
 The triggers are defined here. On PostgreSQL migration 0003 installs them. On SQLite
 they must not exist while migrations run (a rebuilt table cannot be renamed while
 another table's trigger names it), so ``migrate`` drops them first and a
@@ -37,7 +46,7 @@ import unicodedata
 
 from django.db import connections
 from django.db.backends.signals import connection_created
-from django.db.models import F, Func, IntegerField, TextField, Value
+from django.db.models import F, Func, IntegerField, Q, TextField, Value
 from django.db.models.signals import post_migrate, pre_migrate
 
 #: The longest search the list accepts; longer input is cut and the reader told.
@@ -48,9 +57,33 @@ MAX_QUERY_WORDS = 12
 FOLD_FUNCTION = "agreements_search_fold"
 #: Bump when the PostgreSQL trigger functions change: ``migrate`` then re-installs
 #: them and refreshes every document (SQLite compares the triggers' SQL instead).
-PG_VERSION = "agreements search 2"
+PG_VERSION = "agreements search 3"
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
+
+SKELETON_FUNCTION = "agreements_search_skeleton"
+INDEX_FUNCTION = "agreements_search_index"
+#: The skeleton's two steps, on folded text: Latin digraphs become the Cyrillic
+#: letter they spell, then every letter its Latin key (a letter mapped to "" is
+#: dropped). One character for one, so PostgreSQL's translate() does the same.
+SKELETON_DIGRAPHS = (("kh", "к"), ("zh", "ж"), ("sh", "ш"), ("ch", "ч"), ("ts", "ц"))
+SKELETON_LETTERS = {
+    # Russian and Kazakh Cyrillic
+    "а": "a", "ә": "a", "б": "b", "в": "v", "г": "g", "ғ": "g", "д": "d", "е": "e",
+    "ё": "e", "ж": "j", "з": "z", "и": "i", "й": "i", "к": "k", "қ": "k", "л": "l",
+    "м": "m", "н": "n", "ң": "n", "о": "o", "ө": "o", "п": "p", "р": "r", "с": "s",
+    "т": "t", "у": "u", "ұ": "u", "ү": "u", "ф": "f", "х": "k", "һ": "h", "ц": "c",
+    "ч": "c", "ш": "s", "щ": "s", "ы": "i", "і": "i", "э": "e", "ю": "u", "я": "a",
+    "ъ": "", "ь": "",
+    # Azerbaijani Latin and English spellings of the same sounds
+    "q": "k", "x": "k", "c": "j", "ç": "c", "ş": "s", "ğ": "g", "ə": "e", "ö": "o",
+    "ü": "u", "y": "i", "w": "v",
+}  # fmt: skip
+#: Then, on the Latin key: Russian дж (``dj``) is the j of Azerbaijan.
+SKELETON_AFTER = (("dj", "j"),)
+_SKELETON = str.maketrans(
+    {letter: key or None for letter, key in SKELETON_LETTERS.items()}
+)
 
 
 def fold(text):
@@ -59,6 +92,27 @@ def fold(text):
         return None
     text = unicodedata.normalize("NFKC", text).translate(_TURKIC_I)
     return text.casefold().replace("i\u0307", "i")
+
+
+def skeleton(folded):
+    """The Latin key of already folded text, shared by its spellings in Cyrillic,
+    Azerbaijani Latin and English (see the module's doc)."""
+    if folded is None:
+        return None
+    for digraph, letter in SKELETON_DIGRAPHS:
+        folded = folded.replace(digraph, letter)
+    folded = folded.translate(_SKELETON)
+    for pair, letter in SKELETON_AFTER:
+        folded = folded.replace(pair, letter)
+    return folded
+
+
+def index_text(text):
+    """What SQLite keeps in ``search_text``: the folded text, then its skeleton."""
+    if text is None:
+        return None
+    folded = fold(text)
+    return f"{folded} {skeleton(folded)}"
 
 
 def clean_query(text):
@@ -99,7 +153,7 @@ def search_documents(queryset, text):
         from django.contrib.postgres.search import SearchQuery, SearchRank
 
         query = SearchQuery(
-            " & ".join(f"'{word}':*" for word in words),
+            " & ".join(_either(word) for word in words),
             config="simple",
             search_type="raw",
         )
@@ -109,11 +163,22 @@ def search_documents(queryset, text):
             .order_by("-search_rank", "-signed_on", "title", "pk")
         )
     for index, word in enumerate(words):
-        found = f"_search_word_{index}"
+        found, key = f"_search_word_{index}", f"_search_key_{index}"
         queryset = queryset.alias(
-            **{found: Instr(F("search_text"), Value(word))}
-        ).filter(**{f"{found}__gt": 0})
+            **{
+                found: Instr(F("search_text"), Value(word)),
+                key: Instr(F("search_text"), Value(skeleton(word))),
+            }
+        ).filter(Q(**{f"{found}__gt": 0}) | Q(**{f"{key}__gt": 0}))
     return queryset
+
+
+def _either(word):
+    """A tsquery term: the word as typed, or its skeleton, each as a prefix."""
+    key = skeleton(word)
+    if not key or key == word:
+        return f"'{word}':*"
+    return f"('{word}':* | '{key}':*)"
 
 
 class Instr(Func):
@@ -141,7 +206,9 @@ class Folded(Func):
 
 
 def register_sqlite_functions(connection):
-    connection.connection.create_function(FOLD_FUNCTION, 1, fold, deterministic=True)
+    create = connection.connection.create_function
+    create(FOLD_FUNCTION, 1, fold, deterministic=True)
+    create(INDEX_FUNCTION, 1, index_text, deterministic=True)
 
 
 def _on_connection_created(sender, connection, **kwargs):
@@ -216,7 +283,7 @@ def _sqlite_text_sql():
         lambda expr: f"group_concat({expr}, ' ')", "agreements_document.id"
     )
     return (
-        f"{FOLD_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
+        f"{INDEX_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
         f"|| coalesce({parties}, '') || ' ' || summary)"
     )
 
@@ -266,6 +333,22 @@ def _pg_fold_sql(connection, expression):
     return f"lower(translate({expression}, 'İı', 'ii'){collation})"
 
 
+def _pg_skeleton_sql():
+    """``skeleton()`` in SQL, on a folded ``value``: replace() for the digraphs,
+    then one translate() (letters past the end of its second list are dropped)."""
+    expression = "value"
+    for digraph, letter in SKELETON_DIGRAPHS:
+        expression = f"replace({expression}, '{digraph}', '{letter}')"
+    kept = [(letter, key) for letter, key in SKELETON_LETTERS.items() if key]
+    dropped = [letter for letter, key in SKELETON_LETTERS.items() if not key]
+    source = "".join(letter for letter, _key in kept) + "".join(dropped)
+    target = "".join(key for _letter, key in kept)
+    expression = f"translate({expression}, '{source}', '{target}')"
+    for pair, letter in SKELETON_AFTER:
+        expression = f"replace({expression}, '{pair}', '{letter}')"
+    return expression
+
+
 def _pg_statements(connection):
     fold_sql = _pg_fold_sql(connection, "coalesce(value, '')")
     titles, parties = _parts_sql(lambda expr: f"string_agg({expr}, ' ')", "NEW.id")
@@ -273,6 +356,10 @@ def _pg_statements(connection):
         f"""
         CREATE OR REPLACE FUNCTION {FOLD_FUNCTION}(value text) RETURNS text
         LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {fold_sql} $$
+        """,
+        f"""
+        CREATE OR REPLACE FUNCTION {SKELETON_FUNCTION}(value text) RETURNS text
+        LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$ SELECT {_pg_skeleton_sql()} $$
         """,
         f"""
         CREATE OR REPLACE FUNCTION agreements_document_search() RETURNS trigger
@@ -290,7 +377,10 @@ def _pg_statements(connection):
                 setweight(to_tsvector('simple', title), 'A')
                 || setweight(to_tsvector('simple', titles), 'B')
                 || setweight(to_tsvector('simple', parties), 'C')
-                || setweight(to_tsvector('simple', summary), 'D');
+                || setweight(to_tsvector('simple', summary), 'D')
+                -- the skeleton of it all, for other scripts and spellings
+                || setweight(to_tsvector('simple', {SKELETON_FUNCTION}(
+                    concat_ws(' ', title, titles, parties, summary))), 'D');
             RETURN NEW;
         END
         $$
@@ -391,6 +481,7 @@ def remove_search_triggers(connection):
                     )
                 cursor.execute(f"DROP FUNCTION IF EXISTS {table}_search()")
             cursor.execute(f"DROP FUNCTION IF EXISTS {FOLD_FUNCTION}(text)")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {SKELETON_FUNCTION}(text)")
 
 
 def ensure_search_triggers(connection):

@@ -8,18 +8,23 @@ it is (the highest id, then one id range), and a record stays in its file as the
 register grows. Django's own paginator would count the section and skip the rows
 before the page (``OFFSET``), which reads the whole table for the last files.
 
+Each page is listed in every language (``/ru/...``, ``/kk/...``, ``/az/...`` beside
+the English address) with its ``hreflang`` alternates and an ``x-default`` (English).
+
 Only public pages appear: published documents and events, the public bodies
 (``Body.objects.public()``) and the countries with a body that signed a published
 document. ``lastmod`` is the record's
 ``updated_at``; bodies and countries have none (see ``BodySitemap``).
 """
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.core.paginator import Paginator
 from django.db.models import Exists, F, Max, OuterRef
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import get_language
 
 from .aggregates import last_changed
 from .models import Body, Country, Document, Event, Party
@@ -51,7 +56,9 @@ class IdRangePaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         rows = self.object_list.filter(pk__gt=bottom, pk__lte=bottom + self.per_page)
-        return self._get_page(list(rows), number, self)
+        # each record in each language, as Django's i18n sitemaps list them
+        pairs = [(row, code) for row in rows for code, _name in settings.LANGUAGES]
+        return self._get_page(pairs, number, self)
 
 
 class RecordSitemap(Sitemap):
@@ -63,6 +70,10 @@ class RecordSitemap(Sitemap):
     """
 
     limit = LIMIT
+    # every page in each language, with its alternates (hreflang) and x-default
+    i18n = True
+    alternates = True
+    x_default = True
     url_name = ""
     url_kwarg = "slug"
     #: ``False`` for records with no ``updated_at``
@@ -80,11 +91,15 @@ class RecordSitemap(Sitemap):
         return IdRangePaginator(self.items(), self.limit, model=self.records().model)
 
     def location(self, item):
-        # one reverse() a file rather than one a URL: "/agreements/-/" gives the
-        # prefix "/agreements/"
-        if not hasattr(self, "_prefix"):
-            self._prefix = reverse(self.url_name, kwargs={self.url_kwarg: "-"})[:-2]
-        return f"{self._prefix}{item[0]}/"
+        # one reverse() a file and language rather than one a URL:
+        # "/ru/agreements/-/" gives the prefix "/ru/agreements/"
+        prefixes = self.__dict__.setdefault("_prefixes", {})
+        language = get_language()
+        if language not in prefixes:
+            prefixes[language] = reverse(self.url_name, kwargs={self.url_kwarg: "-"})[
+                :-2
+            ]
+        return f"{prefixes[language]}{item[0]}/"
 
     def lastmod(self, item):
         return item[1] if self.has_lastmod else None
@@ -157,6 +172,10 @@ class CountrySitemap(RecordSitemap):
 
 class PageSitemap(Sitemap):
     """The home page, the lists and the follow-up dashboard."""
+
+    i18n = True
+    alternates = True
+    x_default = True
 
     names = (
         "agreements:home",

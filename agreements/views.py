@@ -23,10 +23,9 @@ from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import DetailView, ListView, TemplateView
-from django_countries.data import COUNTRIES
 from django_filters.views import FilterView
 
 from . import search, selectors
@@ -34,6 +33,7 @@ from .aggregates import cached_aggregate, last_changed, register_stamp
 from .cache import canonical_query
 from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
 from .followup.selectors import document_followup
+from .languages import country_name, sort_key
 from .models import (
     Body,
     BodyName,
@@ -276,7 +276,16 @@ class DocumentListView(RegisterMixin, FilterView):
         chosen = []
         if form.is_bound and form.is_valid():
             chosen = form.cleaned_data.get("country") or []
-        countries = self.cached("party-countries", selectors.party_countries)
+        # named and sorted in the page's language
+        countries = sorted(
+            (
+                (code, country_name(code, name))
+                for code, name in self.cached(
+                    "party-countries", selectors.party_countries
+                )
+            ),
+            key=lambda pair: sort_key(pair[1]),
+        )
         names = dict(countries)
         context.update(
             stamp=self.stamp,
@@ -308,8 +317,7 @@ class DocumentListView(RegisterMixin, FilterView):
             # the chosen countries as ticked boxes; the register's others in a
             # select to add one (the URL accepts every ISO code)
             chosen_countries=[
-                (code, names.get(code) or str(COUNTRIES.get(code, code)))
-                for code in chosen
+                (code, names.get(code) or country_name(code, code)) for code in chosen
             ],
             other_countries=[pair for pair in countries if pair[0] not in chosen],
         )
@@ -432,9 +440,12 @@ class BodyListView(RegisterMixin, ListView):
             self.request.GET.get("q", "")
         )
         self.words = search.query_words(self.query)
-        ordered = Body.objects.order_by("country__name", "name", "id")
+        ordered = Body.objects.all()
         if not self.words:
-            return self.cached("public-bodies-in-order", lambda: self._public(ordered))
+            return self.cached(
+                f"public-bodies-in-order:{get_language()}",
+                lambda: self._public(ordered),
+            )
         ordered = ordered.alias(
             folded_name=search.Folded(Concat("name", Value(" "), "short_name"))
         )
@@ -446,8 +457,24 @@ class BodyListView(RegisterMixin, ListView):
         return self._public(ordered)
 
     def _public(self, bodies):
+        """The public ones of ``bodies``, by country then name in the alphabet of
+        the page's language."""
         public = set(self.public_body_ids())
-        return [pk for pk in bodies.values_list("pk", flat=True) if pk in public]
+        rows = [
+            row
+            for row in bodies.values_list(
+                "pk", "country__code", "country__name", "name"
+            )
+            if row[0] in public
+        ]
+        rows.sort(
+            key=lambda row: (
+                sort_key(country_name(row[1], row[2])),
+                sort_key(row[3]),
+                row[0],
+            )
+        )
+        return [row[0] for row in rows]
 
     def paginate_queryset(self, queryset, page_size):
         paginator, page, ids, is_paginated = super().paginate_queryset(

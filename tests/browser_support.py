@@ -27,15 +27,17 @@ import os
 import shutil
 import subprocess
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connections, transaction
 from django.urls import reverse
+from django.utils.translation import override
 
 from agreements.models import Document
 from tests.conftest import skip_or_fail
@@ -244,14 +246,17 @@ class PublicPage:
     kwargs: dict = field(default_factory=dict)
     query: tuple = ()
     statuses: tuple = (200,)
+    #: None: English, at the address without a language prefix
+    language: str | None = None
 
     @property
     def url(self):
-        path = reverse(f"agreements:{self.name}", kwargs=self.kwargs)
+        with override(self.language or settings.LANGUAGE_CODE):
+            path = reverse(f"agreements:{self.name}", kwargs=self.kwargs)
         return f"{path}?{urlencode(self.query)}" if self.query else path
 
 
-PUBLIC_PAGES = [
+ENGLISH_PAGES = [
     PublicPage("home", "home"),
     PublicPage("list", "document-list"),
     PublicPage(
@@ -276,6 +281,12 @@ PUBLIC_PAGES = [
     PublicPage(
         "not-found", "document-detail", {"slug": "no-such-document"}, statuses=(404,)
     ),
+]
+#: Every page in English, then in Russian, Kazakh and Azerbaijani.
+PUBLIC_PAGES = ENGLISH_PAGES + [
+    replace(page, id=f"{page.id}-{code}", language=code)
+    for code in ("ru", "kk", "az")
+    for page in ENGLISH_PAGES
 ]
 
 

@@ -234,8 +234,11 @@ def test_a_response_that_sets_a_cookie_is_not_stored():
     response.set_cookie("csrftoken", "secret")
     assert page_cache._storable(response) is False
     assert page_cache._storable(page_cache.HttpResponse("page")) is True
-    varying = page_cache.HttpResponse("page", headers={"Vary": "Accept-Language"})
+    varying = page_cache.HttpResponse("page", headers={"Vary": "User-Agent"})
     assert page_cache._storable(varying) is False
+    # a public page's language is its address's: LocaleMiddleware's Vary is no bar
+    english = page_cache.HttpResponse("page", headers={"Vary": "Accept-Language"})
+    assert page_cache._storable(english) is True
     private = page_cache.HttpResponse("page", headers={"Cache-Control": "private"})
     assert page_cache._storable(private) is False
 

@@ -318,7 +318,7 @@ def test_reminder_changelist_shows_recipient_day_and_time(admin_client):
     assert rows(response) == [
         {
             "recipient": "focal@ministry.example.org",
-            "sent_on": "2 Nov 2026",
+            "sent_on": "2 November 2026",
             "sent_at": "2 Nov 2026, 7:30 a.m.",
             "overdue_count": "3",
             "due_soon_count": "0",

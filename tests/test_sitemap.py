@@ -46,8 +46,26 @@ def index_entries(client):
     return entries
 
 
+OTHER_LANGUAGES = ("ru", "kk", "az")
+
+
 def section_urls(client, url):
-    """``{path: lastmod or None}`` of one sitemap file."""
+    """``{path: lastmod or None}`` of one sitemap file's English pages, checking
+    that each is also listed in the other three languages, with the same lastmod."""
+    urls = section_urls_in_every_language(client, url)
+    english = {
+        path: lastmod
+        for path, lastmod in urls.items()
+        if not path.startswith(tuple(f"/{code}/" for code in OTHER_LANGUAGES))
+    }
+    for path, lastmod in english.items():
+        for code in OTHER_LANGUAGES:
+            assert urls[f"/{code}{path}"] == lastmod
+    assert len(urls) == 4 * len(english)
+    return english
+
+
+def section_urls_in_every_language(client, url):
     root = get_xml(client, url)
     assert root.tag == f"{{{NS['sm']}}}urlset"
     urls = {}
@@ -56,6 +74,39 @@ def section_urls(client, url):
         assert loc.startswith(BASE)
         urls[urlsplit(loc).path] = entry.findtext("sm:lastmod", namespaces=NS)
     return urls
+
+
+def test_each_page_lists_its_alternates_in_every_language(client, register):
+    document = Document.objects.get(slug="trade-agreement")
+    number = math.ceil(document.pk / sitemaps.LIMIT)
+    root = get_xml(client, f"/sitemap-documents.xml?p={number}")
+    xhtml = "{http://www.w3.org/1999/xhtml}link"
+    (entry,) = [
+        e
+        for e in root.findall("sm:url", NS)
+        if urlsplit(e.findtext("sm:loc", namespaces=NS)).path
+        == "/kk/agreements/trade-agreement/"
+    ]
+    alternates = {
+        link.get("hreflang"): urlsplit(link.get("href")).path
+        for link in entry.iter(xhtml)
+    }
+    assert alternates == {
+        "en-gb": "/agreements/trade-agreement/",
+        "ru": "/ru/agreements/trade-agreement/",
+        "kk": "/kk/agreements/trade-agreement/",
+        "az": "/az/agreements/trade-agreement/",
+        "x-default": "/agreements/trade-agreement/",
+    }
+
+
+def test_the_pages_in_other_languages_answer(client, register):
+    document = Document.objects.get(slug="trade-agreement")
+    number = math.ceil(document.pk / sitemaps.LIMIT)
+    urls = section_urls_in_every_language(client, f"/sitemap-documents.xml?p={number}")
+    assert "/az/agreements/trade-agreement/" in urls
+    for url in urls:
+        assert client.get(url).status_code == HTTPStatus.OK, url
 
 
 def all_urls(client):

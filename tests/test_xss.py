@@ -283,7 +283,7 @@ PUBLIC_PAGES = [
     (
         "list",
         lambda h: "/agreements/",
-        ["Document.title", "Body.name", "BodyName.name", "Country.name", "Topic.name"],
+        ["Document.title", "Body.name", "BodyName.name", "Topic.name"],
     ),
     # the search box shows what was searched (PostgreSQL's parser drops words that
     # look like tags, so the results may differ from SQLite's)
@@ -321,7 +321,6 @@ PUBLIC_PAGES = [
             "BodyName.name",
             "Body.name",
             "Body.short_name",
-            "Country.name",
             "Event.title",
             "Relation.note",
             "Source.title",
@@ -356,7 +355,6 @@ PUBLIC_PAGES = [
             "BodyName.name",
             "BodyName.short_name",
             "BodyName.note",
-            "Country.name",
             "Document.title",
         ],
     ),
@@ -365,7 +363,7 @@ PUBLIC_PAGES = [
         lambda h: h["body_az"].get_absolute_url(),
         ["Body.name", "Body.description", "Document.title"],
     ),
-    ("event-list", lambda h: "/events/", ["Event.title", "Event.city", "Country.name"]),
+    ("event-list", lambda h: "/events/", ["Event.title", "Event.city"]),
     (
         "event",
         lambda h: h["event"].get_absolute_url(),
@@ -383,7 +381,7 @@ PUBLIC_PAGES = [
     (
         "country",
         lambda h: "/countries/kz/",
-        ["Country.name", "Document.title", "Event.title", "BodyName.name"],
+        ["Document.title", "Event.title", "BodyName.name"],
     ),
     ("partner-country", lambda h: "/countries/az/", ["Document.title", "Event.title"]),
     (
@@ -392,7 +390,6 @@ PUBLIC_PAGES = [
         [
             "Action.title",
             "Body.name",
-            "Country.name",
             "Document.title",
             "Document.validity_note",
             "Event.title",

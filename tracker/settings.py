@@ -104,6 +104,9 @@ MIDDLEWARE = [
     # Anonymous visitors get public pages from the cache, before sessions and auth.
     "agreements.cache.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language of a public page is its address's prefix (none for English); the
+    # admin follows the staff member's chosen language.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -127,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "agreements.context_processors.register",
+                "agreements.context_processors.languages",
             ],
         },
     },
@@ -196,7 +200,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": _VALIDATORS + "NumericPasswordValidator"},
 ]
 
+# English is the default and keeps the unprefixed addresses; /ru/, /kk/ and /az/ serve
+# the same pages in Russian, Kazakh (Cyrillic) and Azerbaijani (Latin). Each language
+# is named in itself in the switcher.
 LANGUAGE_CODE = "en-gb"
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("ru", "Русский"),
+    ("kk", "Қазақ тілі"),
+    ("az", "Azərbaycan dili"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates in full in English, and Kazakh formats (Django has none)
+FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

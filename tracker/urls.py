@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -9,9 +10,10 @@ from agreements.views import healthz
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # set_language: the staff's choice of language for the admin
+    path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
-    path("follow-up/", include("agreements.followup.urls")),
     path(
         "sitemap.xml",
         sitemap_views.index,
@@ -31,5 +33,13 @@ urlpatterns = [
         ),
         name="robots",
     ),
-    path("", include("agreements.urls")),
 ]
+
+# The public pages in each language: English at the addresses it always had, the
+# others under /ru/, /kk/ and /az/ (no redirect by Accept-Language: cached pages and
+# crawlers need stable addresses).
+urlpatterns += i18n_patterns(
+    path("follow-up/", include("agreements.followup.urls")),
+    path("", include("agreements.urls")),
+    prefix_default_language=False,
+)

@@ -6,9 +6,10 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.utils.dateformat import format as date_format
+from django.conf import settings
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, override
 
 from ..models import (
     Action,
@@ -38,6 +39,7 @@ def build_reminders(
     today: datetime.date | None = None,
     base_url: str = "",
     staff_email: str | None = None,
+    staff_language: str | None = None,
     days: int = DUE_SOON_DAYS,
 ) -> list[Reminder]:
     """The digests to send on ``today``: one per contact address of the published
@@ -55,23 +57,32 @@ def build_reminders(
         .order_by("due_on", "title", "id")
     )
     by_recipient = defaultdict(list)
+    languages = {}
     for action in actions:
         if action.contact_email:
-            by_recipient[action.contact_email.strip().lower()].append(action)
+            recipient = action.contact_email.strip().lower()
+            by_recipient[recipient].append(action)
+            # the language of the contact's first action, soonest first
+            languages.setdefault(recipient, action.contact_language)
     staff_email = (staff_email or "").strip().lower()
     if staff_email and actions:
         by_recipient[staff_email] = actions
-    return [
-        _digest(
-            recipient,
-            listed,
-            today=today,
-            base_url=base_url,
-            days=days,
-            for_staff=recipient == staff_email,
-        )
-        for recipient, listed in sorted(by_recipient.items())
-    ]
+        languages[staff_email] = staff_language or settings.LANGUAGE_CODE
+    digests = []
+    for recipient, listed in sorted(by_recipient.items()):
+        # each digest in its recipient's language, dates and numbers included
+        with override(languages.get(recipient) or settings.LANGUAGE_CODE):
+            digests.append(
+                _digest(
+                    recipient,
+                    listed,
+                    today=today,
+                    base_url=base_url,
+                    days=days,
+                    for_staff=recipient == staff_email,
+                )
+            )
+    return digests
 
 
 def _digest(recipient, actions, *, today, base_url, days, for_staff):
@@ -93,7 +104,7 @@ def _digest(recipient, actions, *, today, base_url, days, for_staff):
         subject += _(" (all bodies)")
     lines = [
         _("Follow-up of the register of signed bilateral documents, %(day)s.")
-        % {"day": date_format(today, "j F Y")},
+        % {"day": date_format(today, "DATE_FORMAT")},
         "",
     ]
     sections = [

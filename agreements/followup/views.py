@@ -15,9 +15,11 @@ import datetime
 import re
 from collections import defaultdict
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django.views.generic import TemplateView
@@ -253,6 +255,19 @@ def _calendar_params(request):
     return codes, slugs
 
 
+def _calendar_language(request):
+    """``?lang=``: one of the register's languages (default: the address's)."""
+    language = request.GET.get("lang")
+    if not language:
+        return get_language()
+    codes = [code for code, _name in settings.LANGUAGES]
+    if language.lower() not in codes:
+        raise BadFilter(
+            _("?lang= takes one of: %(codes)s.") % {"codes": ", ".join(codes)}
+        )
+    return language.lower()
+
+
 @require_GET
 @rate_limited("calendar")
 def calendar(request):
@@ -261,17 +276,19 @@ def calendar(request):
     ``CALENDAR_LIMIT`` dates nearest today, when there are more."""
     try:
         codes, slugs = _calendar_params(request)
+        language = _calendar_language(request)
     except BadFilter as error:
         return HttpResponseBadRequest(
             str(error), content_type="text/plain; charset=utf-8"
         )
-    data = build_calendar(
-        base_url=request.build_absolute_uri("/"),
-        country_codes=codes,
-        body_slugs=slugs,
-        limit=CALENDAR_LIMIT,
-        today=today(),
-    )
+    with override(language):
+        data = build_calendar(
+            base_url=request.build_absolute_uri("/"),
+            country_codes=codes,
+            body_slugs=slugs,
+            limit=CALENDAR_LIMIT,
+            today=today(),
+        )
     response = HttpResponse(data, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="register-follow-up.ics"'
     return response

@@ -20,7 +20,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Case, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -111,8 +111,8 @@ def format_period(day, precision):
             "year": day.year,
         }
     if precision == DuePrecision.MONTH:
-        return date_format(day, "F Y")
-    return date_format(day, "j F Y")
+        return date_format(day, "YEAR_MONTH_FORMAT")
+    return date_format(day, "DATE_FORMAT")
 
 
 class DateKind(models.TextChoices):
@@ -288,6 +288,13 @@ class Action(TodayAwareModel):
         _("contact e-mail"),
         blank=True,
         help_text=_("Receives the reminders; staff only, never shown to the public."),
+    )
+    contact_language = models.CharField(
+        _("contact's language"),
+        max_length=5,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the reminders sent to the contact e-mail."),
     )
     basis = models.CharField(
         _("where it comes from"),
@@ -726,8 +733,10 @@ class ProgressUpdate(TodayAwareModel):
     @property
     def happened_on_display(self):
         """The date as precisely as the sources give it."""
-        formats = {DatePrecision.MONTH: "F Y", DatePrecision.YEAR: "Y"}
-        return date_format(self.happened_on, formats.get(self.date_precision, "j F Y"))
+        formats = {DatePrecision.MONTH: "YEAR_MONTH_FORMAT", DatePrecision.YEAR: "Y"}
+        return date_format(
+            self.happened_on, formats.get(self.date_precision, "DATE_FORMAT")
+        )
 
 
 # --- Reminders ------------------------------------------------------------------------
@@ -766,7 +775,7 @@ class ReminderLog(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.recipient}, {date_format(self.sent_on, 'j F Y')}"
+        return f"{self.recipient}, {date_format(self.sent_on, 'DATE_FORMAT')}"
 
     def natural_key(self):
         return (self.recipient, self.sent_on.isoformat())

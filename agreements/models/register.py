@@ -10,9 +10,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from ..languages import country_name
 
 
 class Confidence(models.TextChoices):
@@ -138,6 +140,12 @@ class Country(models.Model):
 
     def get_absolute_url(self):
         return reverse("agreements:country-detail", kwargs={"code": self.code.lower()})
+
+    @property
+    def local_name(self):
+        """The name in the active language, from CLDR (the stored English name for
+        a code CLDR does not know)."""
+        return country_name(self.code, self.name)
 
     def natural_key(self):
         return (self.code,)
@@ -482,7 +490,7 @@ class Event(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.title} ({date_format(self.date, 'j F Y')})"
+        return f"{self.title} ({date_format(self.date, 'DATE_FORMAT')})"
 
     def get_absolute_url(self):
         return reverse("agreements:event-detail", kwargs={"slug": self.slug})

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 from django import template
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.translation import get_language
+from django.utils.translation import get_language, to_locale
 
 from ..models import (
     Action,
@@ -109,7 +109,9 @@ def day(value):
             value = timezone.localtime(value)
         value = value.date()
     return format_html(
-        '<time datetime="{}">{}</time>', value.isoformat(), date_format(value, "j F Y")
+        '<time datetime="{}">{}</time>',
+        value.isoformat(),
+        date_format(value, "DATE_FORMAT"),
     )
 
 
@@ -130,3 +132,10 @@ def ticked(field):
     """How many of a checkbox group's choices the query ticks."""
     chosen = {str(value) for value in field.value() or ()}
     return sum(1 for value, _words in field.field.choices if str(value) in chosen)
+
+
+@register.filter
+def bcp47(code):
+    """``{{ LANGUAGE_CODE|bcp47 }}``: Django's language code as HTML's ``lang``
+    wants it ("en-gb" becomes "en-GB")."""
+    return to_locale(code or "").replace("_", "-")

@@ -1,0 +1,55 @@
+"""The register in its four languages: country names from CLDR, sorting by each
+language's alphabet.
+
+Country names come from Babel's CLDR data (django-countries has no Kazakh or
+Azerbaijani names). Sorting follows the alphabet of the active language: Kazakh puts
+ә after а, ғ after г, қ after к, ң after н, ө after о, ұ and ү after у, һ after х and і
+after ы; Azerbaijani puts ç after c, ə after e, ğ after g, x after h, ı before i, q
+after k, ö after o, ş after s and ü after u; Russian puts ё after е.
+"""
+
+import functools
+
+from babel import Locale, UnknownLocaleError
+from django.utils.translation import get_language, to_locale
+
+ALPHABETS = {
+    "ru": "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+    "kk": "аәбвгғдеёжзийкқлмнңоөпрстуұүфхһцчшщъыіьэюя",
+    "az": "abcçdeəfgğhxıijkqlmnoöprsştuüvyz",
+}
+
+
+@functools.cache
+def _locale(language):
+    try:
+        return Locale.parse(to_locale(language or "en"))
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def country_name(code, fallback="", language=None):
+    """The country's name in ``language`` (the active one by default), from CLDR;
+    ``fallback`` (the stored English name) for a code CLDR does not know."""
+    names = _locale(language or get_language()).territories
+    return names.get((code or "").upper(), fallback)
+
+
+@functools.cache
+def _ranks(language):
+    alphabet = ALPHABETS.get((language or "").split("-")[0], "")
+    return {letter: rank for rank, letter in enumerate(alphabet)}
+
+
+def sort_key(text, language=None):
+    """A key that orders ``text`` by the alphabet of ``language`` (the active one by
+    default): its letters by their place in that alphabet, other characters after
+    them by code point, case ignored."""
+    language = (language or get_language() or "").split("-")[0]
+    ranks = _ranks(language)
+    size = len(ranks)
+    text = text or ""
+    if language == "az":
+        # the Turkic pairs: I is the capital of ı, İ that of i
+        text = text.replace("I", "ı").replace("İ", "i")
+    return tuple(ranks.get(char, size + ord(char)) for char in text.casefold())

@@ -1,0 +1,12 @@
+# Django ships no Kazakh formats: dates as Kazakh official texts write them
+# ("12 қараша 2025 ж."), numbers with a space between thousands and a comma.
+DATE_FORMAT = "j E Y ж."
+YEAR_MONTH_FORMAT = "F Y ж."
+MONTH_DAY_FORMAT = "j E"
+SHORT_DATE_FORMAT = "d.m.Y"
+DATETIME_FORMAT = "j E Y ж. H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+FIRST_DAY_OF_WEEK = 1  # Monday
+DECIMAL_SEPARATOR = ","
+THOUSAND_SEPARATOR = "\xa0"  # non-breaking space
+NUMBER_GROUPING = 3
