@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import time
+import urllib.parse
 
 from bench import (  # noqa: E402  (run as a script from tests/, like bench.py)
     DEEP_PAGE,
@@ -132,6 +133,20 @@ def probe(what, documents, path=None, *, staff=False):
             f"/agreements/{busiest.slug}/" if busiest else None,
         ),
     ]
+    # the same pages in Russian, side by side with the English ones (target: within
+    # 1.2x), and a search in another script (target: within 25x)
+    in_russian = {"home", "document list", "document", "country KZ", "body list"}
+    pages += [
+        (f"{label} (ru)", f"/ru{path}")
+        for label, path in pages
+        if label in in_russian and path
+    ]
+    pages.append(
+        (
+            "list: search across scripts 'Қазақстан'",
+            "/agreements/?q=" + urllib.parse.quote("Қазақстан"),
+        )
+    )
     seen = set()  # the busiest document may be the one already listed
     pages = [
         (label, path)
