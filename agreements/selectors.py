@@ -78,6 +78,19 @@ def party_countries():
     )
 
 
+def country_counts():
+    """``[(code, name, documents)]``: each country with a party to a published
+    document, and how many such documents (one GROUP BY over the parties; a pair
+    of values a row, as the list is cached)."""
+    return list(
+        Party.objects.filter(document__is_published=True)
+        .values("body__country__code", "body__country__name")
+        .annotate(total=Count("document", distinct=True))
+        .order_by("body__country__code")
+        .values_list("body__country__code", "body__country__name", "total")
+    )
+
+
 def with_country_party(documents, country):
     """``documents`` with a party from ``country`` (EXISTS: no duplicated rows)."""
     parties = Party.objects.filter(document_id=OuterRef("pk"), body__country=country)

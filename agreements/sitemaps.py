@@ -182,6 +182,7 @@ class PageSitemap(Sitemap):
         "agreements:document-list",
         "agreements:event-list",
         "agreements:body-list",
+        "agreements:country-list",
         "followup:followup-dashboard",
     )
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("bodies/<slug:slug>/", views.BodyDetailView.as_view(), name="body-detail"),
     path("events/", views.EventListView.as_view(), name="event-list"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
+    path("countries/", views.CountryListView.as_view(), name="country-list"),
     path(
         "countries/<str:code>/",
         views.CountryDetailView.as_view(),

@@ -605,6 +605,28 @@ class EventDetailView(RegisterMixin, DetailView):
 # --- Countries ------------------------------------------------------------------------
 
 
+class CountryListView(RegisterMixin, TemplateView):
+    """The partner countries: those with a party to a published document, named and
+    sorted in the page's language, each with its number of documents."""
+
+    template_name = "agreements/country_list.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = self.cached("country-document-counts", selectors.country_counts)
+        context.update(
+            countries=sorted(
+                (
+                    (code.lower(), country_name(code, name), total)
+                    for code, name, total in counts
+                ),
+                key=lambda row: sort_key(row[1]),
+            ),
+            breadcrumbs=crumbs((_("Countries"), None)),
+        )
+        return context
+
+
 class CountryDetailView(RegisterMixin, DetailView):
     """The relationship with one partner country, year by year."""
 
@@ -633,8 +655,8 @@ class CountryDetailView(RegisterMixin, DetailView):
             .as_rows()
             .order_by("-signed_on", "title")[:COUNTRY_RECENT],
             breadcrumbs=crumbs(
-                (_("Bodies"), reverse("agreements:body-list")),
-                (country.name, None),
+                (_("Countries"), reverse("agreements:country-list")),
+                (country.local_name, None),
             ),
         )
         return context

@@ -277,6 +277,7 @@ ENGLISH_PAGES = [
     PublicPage("body", "body-detail", {"slug": "azertac"}),
     PublicPage("event-list", "event-list"),
     PublicPage("event", "event-detail", {"slug": VISIT}),
+    PublicPage("country-list", "country-list"),
     PublicPage("country", "country-detail", {"code": "az"}),
     PublicPage(
         "not-found", "document-detail", {"slug": "no-such-document"}, statuses=(404,)

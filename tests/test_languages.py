@@ -423,3 +423,39 @@ def test_a_calendar_language_the_register_lacks_is_a_400(client):
     response = client.get("/follow-up/calendar.ics?lang=fr")
     assert response.status_code == 400
     assert "?lang=" in response.content.decode()
+
+
+# --- The countries ------------------------------------------------------------------
+
+
+def test_the_countries_page_lists_partner_countries_in_the_pages_alphabet(
+    client, django_assert_max_num_queries
+):
+    for code in ("AZ", "AF", "BY"):
+        body = BodyFactory(country=CountryFactory(code=code))
+        PartyFactory(document=bilateral_document(), body=body, order=3)
+    bilateral_document(is_published=False, countries=("NZ", "KZ"))
+
+    def rows(prefix):
+        content = client.get(f"{prefix}/countries/").content.decode()
+        return re.findall(r'href="[^"]*/countries/([a-z]{2})/">([^<]+)</a>', content)
+
+    english = rows("")
+    assert [code for code, _name in english] == ["af", "az", "by", "kz"]
+    assert ("nz", "New Zealand") not in english  # only a draft has a party from it
+    # Azerbaijani: Azərbaycan, Belarus, Əfqanıstan (Ə after E), Qazaxıstan
+    assert [code for code, _name in rows("/az")] == ["az", "by", "af", "kz"]
+    assert dict(rows("/kk"))["kz"] == "Қазақстан"
+    cache.clear()
+    with django_assert_max_num_queries(4):
+        assert client.get("/ru/countries/").status_code == 200
+
+
+def test_a_country_page_leads_back_to_the_countries(client):
+    bilateral_document()
+    content = client.get("/ru/countries/kz/").content.decode()
+    trail = content[content.index('class="breadcrumbs"') :]
+    trail = trail[: trail.index("</nav>")]
+    assert 'href="/ru/countries/">Страны</a>' in trail
+    assert "Казахстан" in trail
+    assert "Органы" not in trail
