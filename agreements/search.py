@@ -1,7 +1,8 @@
 """Full-text search over documents, the same on SQLite and PostgreSQL for the reader.
 
 What is searched: a document's title, its titles in other languages, the names of its
-parties' bodies (current, short and former names) and its signatories, and its summary.
+parties' bodies (current, short and former names; a body's names in every language) and
+its signatories, and its summary in every language.
 Those live in five tables, so each document keeps a denormalized copy of them: on
 SQLite as folded text in ``Document.search_text``, on PostgreSQL as a weighted
 ``tsvector`` in ``Document.search_vector`` with a GIN index (``search_text`` stays
@@ -44,9 +45,11 @@ SQL differs; PostgreSQL: ``PG_VERSION`` differs).
 import re
 import unicodedata
 
+from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import F, Func, IntegerField, Q, TextField, Value
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_migrate, pre_migrate
 
 #: The longest search the list accepts; longer input is cut and the reader told.
@@ -57,7 +60,7 @@ MAX_QUERY_WORDS = 12
 FOLD_FUNCTION = "agreements_search_fold"
 #: Bump when the PostgreSQL trigger functions change: ``migrate`` then re-installs
 #: them and refreshes every document (SQLite compares the triggers' SQL instead).
-PG_VERSION = "agreements search 3"
+PG_VERSION = "agreements search 4"
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
 
@@ -221,6 +224,46 @@ connection_created.connect(_on_connection_created, dispatch_uid="agreements_sear
 
 # --- Triggers -------------------------------------------------------------------------
 
+
+def language_columns(field):
+    """The columns of a translated ``field`` (agreements/translation.py), one per
+    language: ``summary`` -> ``summary_en_gb``, ``summary_ru``, ..."""
+    return [f"{field}_{code.replace('-', '_')}" for code, _name in settings.LANGUAGES]
+
+
+def _texts(alias, *fields):
+    """SQL joining, with spaces, the text of ``fields`` in every language (an empty
+    language is ``NULL``)."""
+    return " || ' ' || ".join(
+        f"coalesce({alias}{column}, '')"
+        for field in fields
+        for column in language_columns(field)
+    )
+
+
+class _Spaced(Func):
+    """Its arguments joined with spaces, in one flat expression (nested ``Concat``
+    of many columns overflows SQLite's parser)."""
+
+    arg_joiner = " || ' ' || "
+    template = "(%(expressions)s)"
+    output_field = TextField()
+
+
+def every_language(*fields):
+    """An expression joining, with spaces, the text of translated ``fields`` in every
+    language, to search whatever the page's language is."""
+    return _Spaced(
+        *(
+            Coalesce(F(column), Value(""))
+            for field in fields
+            for column in language_columns(field)
+        )
+    )
+
+
+_BODY_COLUMNS = (*language_columns("name"), *language_columns("short_name"))
+
 # For each table a document's search text draws on: the column that names the document
 # (or the body, whose parties name the documents), and the columns whose change matters.
 _SOURCES = {
@@ -230,7 +273,7 @@ _SOURCES = {
         ("document_id", "body_id", "signatory_name"),
     ),
     "agreements_documenttitle": ("document_id", False, ("document_id", "title")),
-    "agreements_body": ("id", True, ("name", "short_name")),
+    "agreements_body": ("id", True, _BODY_COLUMNS),
     "agreements_bodyname": ("body_id", True, ("body_id", "name", "short_name")),
 }
 # Bodies are never deleted while they have parties (PROTECT): no delete trigger there.
@@ -243,16 +286,19 @@ _EVENTS = {
 _SQLITE_DOCUMENT_TRIGGERS = {
     "agreements_document_search_insert": "AFTER INSERT ON agreements_document",
     "agreements_document_search_update": (
-        "AFTER UPDATE OF title, summary ON agreements_document"
+        "AFTER UPDATE OF title, "
+        + ", ".join(language_columns("summary"))
+        + " ON agreements_document"
     ),
 }
 
 
 def _parts_sql(agg, doc_id):
-    """SQL for the other titles, and the party names, of the document ``doc_id``."""
+    """SQL for the other titles, and the party names, of the document ``doc_id``:
+    a body's names in every language, its former names, the signatory's name."""
     former = agg("n.name || ' ' || n.short_name")
     party = (
-        "b.name || ' ' || b.short_name || ' ' || p.signatory_name || ' ' || "
+        f"{_texts('b.', 'name', 'short_name')} || ' ' || p.signatory_name || ' ' || "
         f"coalesce((SELECT {former} FROM agreements_bodyname n "
         "WHERE n.body_id = b.id), '')"
     )
@@ -284,7 +330,7 @@ def _sqlite_text_sql():
     )
     return (
         f"{INDEX_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
-        f"|| coalesce({parties}, '') || ' ' || summary)"
+        f"|| coalesce({parties}, '') || ' ' || {_texts('', 'summary')})"
     )
 
 
@@ -368,7 +414,7 @@ def _pg_statements(connection):
             title text := {FOLD_FUNCTION}(NEW.title);
             titles text := {FOLD_FUNCTION}({titles});
             parties text := {FOLD_FUNCTION}({parties});
-            summary text := {FOLD_FUNCTION}(NEW.summary);
+            summary text := {FOLD_FUNCTION}({_texts("NEW.", "summary")});
         BEGIN
             -- the vector is all PostgreSQL searches; a second copy as text would
             -- double the row, and every scan of the table

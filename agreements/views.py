@@ -447,7 +447,7 @@ class BodyListView(RegisterMixin, ListView):
                 lambda: self._public(ordered),
             )
         ordered = ordered.alias(
-            folded_name=search.Folded(Concat("name", Value(" "), "short_name"))
+            folded_name=search.Folded(search.every_language("name", "short_name"))
         )
         for word in self.words:
             former = BodyName.objects.alias(

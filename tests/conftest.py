@@ -48,6 +48,18 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _english_to_start():
+    # A request in Russian leaves Russian active in the thread: each test starts in
+    # the default language, as a management command or a new request does.
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_caches():
     # Each test starts with empty caches: cached pages and aggregates from an earlier
     # test's (rolled back) data must not leak into the next one.

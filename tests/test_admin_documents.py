@@ -184,7 +184,7 @@ def test_document_add_page_offers_two_party_rows(admin_client):
     prepopulated = json.loads(response.context["prepopulated_fields_json"])
     assert [(field["id"], field["dependency_ids"]) for field in prepopulated] == [
         ("#id_slug", ["#id_title"]),
-        ("#id_actions-__prefix__-slug", ["#id_actions-__prefix__-title"]),
+        ("#id_actions-__prefix__-slug", ["#id_actions-__prefix__-title_en_gb"]),
     ]
     assert {field["maxLength"] for field in prepopulated} == {120}
 

@@ -407,7 +407,7 @@ def test_an_event_edit_in_the_admin_shows_on_the_next_request(
     event = register.event
     client.get(event.get_absolute_url())
     data = form_data(admin_client.get(change_url(event)))
-    data["title"] = "State visit to Astana"
+    data["title_en_gb"] = "State visit to Astana"
 
     assert admin_client.post(change_url(event), data).status_code == HTTPStatus.FOUND
 

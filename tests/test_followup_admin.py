@@ -348,7 +348,9 @@ def test_action_page_shows_status_read_only_with_a_way_to_record_an_update(
 def test_action_page_ignores_a_posted_status(admin_client):
     action = ActionFactory()
     data = form_data(admin_client.get(change_url(action)))
-    data.update(status=Status.DONE, completed_on=TODAY.isoformat(), title="Renamed")
+    data.update(
+        status=Status.DONE, completed_on=TODAY.isoformat(), title_en_gb="Renamed"
+    )
 
     response = admin_client.post(change_url(action), data)
 

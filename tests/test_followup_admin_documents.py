@@ -90,7 +90,7 @@ def test_document_page_edits_actions_with_status_read_only(admin_client):
     actions = inline_formset(response, "actions")
     assert [form.instance for form in actions.forms] == [action]
     content = response.content.decode()
-    assert 'name="actions-0-title"' in content
+    assert 'name="actions-0-title_en_gb"' in content
     assert 'name="actions-0-status"' not in content
     assert 'name="actions-0-completed_on"' not in content
     assert f'href="{change_url(action)}"' in content
@@ -106,7 +106,7 @@ def test_document_page_adds_an_action_through_the_inline(admin_client):
     data.update(
         {
             "actions-TOTAL_FORMS": "1",
-            "actions-0-title": "Hold the first meeting",
+            "actions-0-title_en_gb": "Hold the first meeting",
             "actions-0-slug": "hold-the-first-meeting",
             "actions-0-responsible_bodies": [str(b.pk) for b in bodies],
             "actions-0-basis": "reported",
@@ -135,7 +135,7 @@ def test_document_page_refuses_an_action_without_responsible_body(admin_client):
     data.update(
         {
             "actions-TOTAL_FORMS": "1",
-            "actions-0-title": "Hold the first meeting",
+            "actions-0-title_en_gb": "Hold the first meeting",
             "actions-0-slug": "hold-the-first-meeting",
         }
     )

@@ -241,7 +241,7 @@ def test_a_save_that_passed_the_check_is_still_refused_by_the_atomic_claim(
 
 @pytest.mark.parametrize(
     ("model", "factory", "field"),
-    [(Event, EventFactory, "title"), (Body, BodyFactory, "name")],
+    [(Event, EventFactory, "title_en_gb"), (Body, BodyFactory, "name_en_gb")],
 )
 def test_events_and_bodies_are_locked_too(alice, bob, model, factory, field):
     record = factory()
@@ -356,7 +356,7 @@ def test_an_update_recorded_while_the_action_is_saved_is_kept(
 
     action = ActionFactory()
     data = form_data(admin_client.get(change_url(action)))
-    data["title"] = "Edited meanwhile"
+    data["title_en_gb"] = "Edited meanwhile"
     _record_while_saving(
         monkeypatch,
         ActionAdmin,
@@ -390,8 +390,9 @@ def test_an_update_recorded_while_the_actions_inline_is_saved_is_kept(
     document = bilateral_document()
     action = ActionFactory(document=document)
     data = form_data(admin_client.get(change_url(document)))
-    prefix = next(key for key in data if key.endswith("-0-title"))[: -len("title")]
-    data[f"{prefix}title"] = "Edited in the inline"
+    field = "title_en_gb"
+    prefix = next(key for key in data if key.endswith(f"-0-{field}"))[: -len(field)]
+    data[f"{prefix}{field}"] = "Edited in the inline"
     # the inline's rows are read with the form, before the document is saved
     save_model = DocumentAdmin.save_model
 

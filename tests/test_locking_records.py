@@ -41,7 +41,8 @@ def document_with(factory, **kwargs):
 
 
 OWN_PAGES = {
-    "action": (lambda: document_with(factories.ActionFactory), "title"),
+    # text kept in each language: its English column
+    "action": (lambda: document_with(factories.ActionFactory), "title_en_gb"),
     "party": (lambda: factories.bilateral_document().parties.first(), "signatory_name"),
     "relation": (
         lambda: factories.RelationFactory(
@@ -74,7 +75,7 @@ OWN_PAGES = {
     "former name": (lambda: factories.BodyNameFactory(), "name"),
     "document title": (lambda: document_with(factories.DocumentTitleFactory), "title"),
     "source": (lambda: factories.SourceFactory(), "title"),
-    "topic": (lambda: factories.TopicFactory(), "name"),
+    "topic": (lambda: factories.TopicFactory(), "name_en_gb"),
 }
 
 
@@ -113,7 +114,7 @@ def _parent_and_row(case):
     if case == "titles":
         return document, factories.DocumentTitleFactory(document=document), "title"
     if case == "actions":
-        return document, factories.ActionFactory(document=document), "title"
+        return document, factories.ActionFactory(document=document), "title_en_gb"
     if case == "event citations":
         row = factories.EventCitationFactory()
         return row.event, row, "claim"

@@ -139,7 +139,7 @@ def test_an_editor_saving_a_published_document_leaves_it_published(
     document = published_by(bilateral_document(is_published=False), publisher)
     data = form_data(signed_in(client, editor).get(change_url(document)))
     assert "is_published" not in data
-    data["summary"] = "A better summary."
+    data["summary_en_gb"] = "A better summary."
 
     response = client.post(change_url(document), data)
 
@@ -390,7 +390,7 @@ def test_a_crafted_post_cannot_make_an_editor_publish_an_event(client, editor):
     page = signed_in(client, editor).get(change_url(event))
     assert 'name="is_published"' not in page.content.decode()
     data = form_data(page)
-    data.update(title="Visit, edited", is_published="on")
+    data.update(title_en_gb="Visit, edited", is_published="on")
 
     response = client.post(change_url(event), data)
 
@@ -402,7 +402,9 @@ def test_a_crafted_post_cannot_make_an_editor_publish_an_event(client, editor):
 def event_add_data(client, **overrides):
     data = form_data(client.get(admin_url(models.Event, "add")))
     data.update(
-        title="Working visit to Baku", slug="working-visit-baku", date="2024-05-02"
+        title_en_gb="Working visit to Baku",
+        slug="working-visit-baku",
+        date="2024-05-02",
     )
     data.update(overrides)
     return data

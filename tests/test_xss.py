@@ -27,6 +27,7 @@ from django.db import models as db
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import escape
+from modeltranslation.translator import NotRegistered, translator
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
@@ -65,11 +66,21 @@ def register_models():
     ]
 
 
+def translated(model):
+    """The names of ``model``'s fields kept in each language (``name`` for
+    ``name_en_gb``, ``name_ru``...)."""
+    try:
+        return set(translator.get_options_for_model(model).fields)
+    except NotRegistered:
+        return set()
+
+
 def text_fields(model):
     """The fields of ``model`` that hold free text typed by staff.
 
     Stored choices are left out (pages show their labels), and so are fields
-    nobody types (``search_text`` is kept by database triggers).
+    nobody types (``search_text`` is kept by database triggers) and the original
+    column of a field kept in each language (staff type each language's column).
     """
     return [
         field
@@ -77,7 +88,15 @@ def text_fields(model):
         if isinstance(field, db.CharField | db.TextField)
         and field.editable
         and not field.choices
+        and field.name not in translated(model)
     ]
+
+
+def in_language(name, language="en_gb"):
+    """``Body.name`` -> ``Body.name_ru`` for a field kept in each language."""
+    model_name, field = name.split(".")
+    model = apps.get_model("agreements", model_name)
+    return f"{name}_{language}" if field in translated(model) else name
 
 
 def label(field):
@@ -142,7 +161,10 @@ def stored_payloads():
     found = {}
     for name, (field, number) in FIELDS.items():
         text = payload(field, number)
-        if text and field.model._default_manager.filter(**{field.name: text}).exists():
+        if (
+            text
+            and field.model._default_manager.filter(**{field.attname: text}).exists()
+        ):
             found[name] = text
     return found
 
@@ -290,7 +312,7 @@ PUBLIC_PAGES = [
     ("list-search", search("agreements.Document.title"), ["Document.title"]),
     (
         "list-search-summary",
-        search("agreements.Document.summary"),
+        search("agreements.Document.summary_en_gb"),
         ["Document.summary"],
     ),
     (
@@ -341,7 +363,7 @@ PUBLIC_PAGES = [
     ("body-list", lambda h: "/bodies/", ["Body.name", "Body.short_name"]),
     (
         "body-list-search",
-        lambda h: f"/bodies/?q={quote(h['payloads']['agreements.Body.name'])}",
+        lambda h: f"/bodies/?q={quote(h['payloads']['agreements.Body.name_en_gb'])}",
         ["Body.name"],
     ),
     (
@@ -420,7 +442,37 @@ def test_public_pages_show_text_fields_escaped(client, hostile, url, shown):
     payloads = hostile["payloads"]
     assert_no_markup(content, payloads)
     missing = [
-        name for name in shown if escape(payloads[f"agreements.{name}"]) not in content
+        name
+        for name in map(in_language, shown)
+        if escape(payloads[f"agreements.{name}"]) not in content
+    ]
+    assert not missing, f"not shown (escaped): {missing}"
+
+
+#: A page in Russian shows the Russian text of what is kept in each language.
+RUSSIAN_PAGES = {"list-filtered", "document", "body", "event", "follow-up-dashboard"}
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        pytest.param(url, shown, id=name)
+        for name, url, shown in PUBLIC_PAGES
+        if name in RUSSIAN_PAGES
+    ],
+)
+def test_public_pages_in_russian_show_its_text_escaped(client, hostile, url, shown):
+    response = client.get("/ru" + url(hostile))
+    assert response.status_code == HTTPStatus.OK
+    content = response.content.decode()
+    payloads = hostile["payloads"]
+    assert_no_markup(content, payloads)
+    translated_shown = [name for name in shown if in_language(name) != name]
+    assert translated_shown
+    missing = [
+        name
+        for name in (in_language(name, "ru") for name in translated_shown)
+        if escape(payloads[f"agreements.{name}"]) not in content
     ]
     assert not missing, f"not shown (escaped): {missing}"
 
@@ -564,7 +616,7 @@ def test_the_calendar_carries_text_fields_as_plain_text(client, hostile):
     by_uid = {str(event["uid"]).split("@")[0]: event for event in events}
     assert len(events) == 3
     due = by_uid[f"{document.slug}.{action.slug}.due"]
-    assert str(due["summary"]) == f"Due: {payloads['agreements.Action.title']}"
+    assert str(due["summary"]) == f"Due: {payloads['agreements.Action.title_en_gb']}"
     description = str(due["description"]).splitlines()
     assert f"Document: {payloads['agreements.Document.title']}" in description
     assert f"Clause: {payloads['agreements.Action.clause']}" in description

@@ -79,6 +79,8 @@ if not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # before the admin, so that its admin classes see the translation fields
+    "modeltranslation",
     "tracker.apps.RegisterAdminConfig",  # django.contrib.admin, our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -211,6 +213,14 @@ LANGUAGES = [
     ("az", "Azərbaycan dili"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+
+# The register's own text in each language (agreements/translation.py): a field
+# ``name`` gains ``name_en_gb``, ``name_ru``, ``name_kk`` and ``name_az``; a page
+# in a language without the text shows the English, marked as such.
+MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
+MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
+# the admin's language tabs, from our own static files (the CSP allows no CDN)
+MODELTRANSLATION_JQUERY_UI_URL = "agreements/vendor/jquery-ui/jquery-ui.min.js"
 # Dates in full in English, and Kazakh formats (Django has none)
 FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "UTC"

@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from ..followup import services as followup
 from ..models import (
@@ -25,6 +26,7 @@ from ..models import (
     ReminderLog,
     Source,
 )
+from ..search import language_columns
 from .filters import (
     ActionEventFilter,
     ActionPartyCountryFilter,
@@ -159,18 +161,19 @@ def follow_up_status_action(status):
 
 class ActionInline(VersionedInlineMixin, admin.TabularInline):
     """The document's commitments, edited in place; their statuses change only by
-    recording an update, from the action's own page."""
+    recording an update, from the action's own page. Their title and description
+    are the English ones here; the action's own page has a tab per language."""
 
     model = Action
     formset = KeepsRecordedFieldsFormSet
     extra = 0
     show_change_link = True
     autocomplete_fields = ("responsible_bodies",)
-    prepopulated_fields = {"slug": ("title",)}
+    prepopulated_fields = {"slug": ("title_en_gb",)}
     fields = (
-        "title",
+        "title_en_gb",
         "slug",
-        "description",
+        "description_en_gb",
         "basis",
         "clause",
         "responsible_bodies",
@@ -187,6 +190,12 @@ class ActionInline(VersionedInlineMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("responsible_bodies")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "title_en_gb":
+            field.required = True  # as on the action's own page
+        return field
 
     @admin.display(description=_("current date"))
     def current_date(self, obj):
@@ -282,6 +291,7 @@ class ActionAdmin(
     VersionedAdminMixin,
     RecordsUpdatesMixin,
     KeepsRecordedFieldsMixin,
+    TabbedTranslationAdmin,
     HistoryAdmin,
 ):
     list_display = (
@@ -303,11 +313,11 @@ class ActionAdmin(
     )
     list_select_related = ("document",)
     search_fields = (
-        "title",
-        "description",
+        *language_columns("title"),
+        *language_columns("description"),
         "document__title",
-        "responsible_bodies__name",
-        "responsible_bodies__short_name",
+        *language_columns("responsible_bodies__name"),
+        *language_columns("responsible_bodies__short_name"),
     )
     date_hierarchy = "due_on"
     list_per_page = 50
@@ -458,7 +468,12 @@ class ActionCitationAdmin(VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "action", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "action")
-    search_fields = ("action__title", "source__url", "source__title", "claim")
+    search_fields = (
+        *language_columns("action__title"),
+        "source__url",
+        "source__title",
+        "claim",
+    )
     autocomplete_fields = ("action", "source")
     list_per_page = 50
 
@@ -551,7 +566,12 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
     )
     list_filter = (UpdateSubjectFilter, StatusAfterFilter, "confidence")
     list_select_related = ("document", "action", "recorded_by")
-    search_fields = ("title", "text", "document__title", "action__title")
+    search_fields = (
+        "title",
+        "text",
+        "document__title",
+        *language_columns("action__title"),
+    )
     date_hierarchy = "happened_on"
     list_per_page = 50
     autocomplete_fields = ("document", "action", "source")

@@ -120,6 +120,20 @@ class VersionedAdminMixin:
         # as a model field it is not editable, so it is left out of the layout.
         return [name for name in super().get_fields(request, obj) if name != "version"]
 
+    def get_fieldsets(self, request, obj=None):
+        # The same for layouts made from the form's fields (a translated model's
+        # admin makes its layout so, with a tab per language).
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": [f for f in options["fields"] if f != "version"],
+                },
+            )
+            for name, options in super().get_fieldsets(request, obj)
+        ]
+
     def save_model(self, request, obj, form, change):
         if change:
             services.claim_version(instance=obj, version=form.cleaned_data["version"])

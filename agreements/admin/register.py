@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TabbedTranslationAdmin
 
 from ..models import (
     Action,
@@ -26,6 +27,7 @@ from ..models import (
     Source,
     Topic,
 )
+from ..search import language_columns
 from .filters import (
     BodyCountryFilter,
     PartyCountryFilter,
@@ -74,9 +76,9 @@ class CountryAdmin(HistoryAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(VersionedAdminMixin, HistoryAdmin):
+class TopicAdmin(VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin):
     list_display = ("name", "slug", "documents_count")
-    search_fields = ("name", "slug")
+    search_fields = (*language_columns("name"), "slug")
     prepopulated_fields = {"slug": ("name",)}
     list_per_page = 50
 
@@ -114,12 +116,16 @@ class BodyNameInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(VersionedAdminMixin, HistoryAdmin):
+class BodyAdmin(VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("name", "short_name", "kind", "country", "parent", "documents")
     list_filter = (BodyCountryFilter, "kind")
     list_select_related = ("country", "parent")
-    search_fields = ("name", "short_name", "former_names__name")
+    search_fields = (
+        *language_columns("name"),
+        *language_columns("short_name"),
+        "former_names__name",
+    )
     autocomplete_fields = ("country", "parent")
     prepopulated_fields = {"slug": ("name",)}
     inlines = (BodyNameInline,)
@@ -164,7 +170,7 @@ class BodyNameAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
 
     list_display = ("name", "short_name", "body", "valid_from", "valid_until")
     list_select_related = ("body",)
-    search_fields = ("name", "short_name", "body__name")
+    search_fields = ("name", "short_name", *language_columns("body__name"))
     autocomplete_fields = ("body",)
     list_per_page = 50
 
@@ -192,7 +198,9 @@ class EventCitationInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, HistoryAdmin):
+class EventAdmin(
+    VersionedAdminMixin, PublishingAdminMixin, TabbedTranslationAdmin, HistoryAdmin
+):
     list_display = (
         "title",
         "kind",
@@ -207,7 +215,7 @@ class EventAdmin(VersionedAdminMixin, PublishingAdminMixin, HistoryAdmin):
     list_filter = ("kind", "is_published", PublishedByFilter)
     list_select_related = ("country", "published_by")
     actions = ("publish", "unpublish")
-    search_fields = ("title", "slug", "city")
+    search_fields = (*language_columns("title"), "slug", "city")
     date_hierarchy = "date"
     autocomplete_fields = ("country",)
     prepopulated_fields = {"slug": ("title",)}
@@ -308,7 +316,12 @@ class EventCitationAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAd
     list_display = ("source", "event", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "event")
-    search_fields = ("event__title", "source__url", "source__title", "claim")
+    search_fields = (
+        *language_columns("event__title"),
+        "source__url",
+        "source__title",
+        "claim",
+    )
     autocomplete_fields = ("event", "source")
     list_per_page = 50
 
@@ -411,6 +424,7 @@ class DocumentAdmin(
     PublishingAdminMixin,
     RecordsUpdatesMixin,
     KeepsRecordedFieldsMixin,
+    TabbedTranslationAdmin,
     HistoryAdmin,
 ):
     list_display = (
@@ -437,8 +451,8 @@ class DocumentAdmin(
     list_select_related = ("published_by",)
     search_fields = (
         "title",
-        "summary",
-        "parties__body__name",
+        *language_columns("summary"),
+        *language_columns("parties__body__name"),
         "parties__signatory_name",
     )
     date_hierarchy = "signed_on"
@@ -529,8 +543,9 @@ class DocumentAdmin(
     def get_fieldsets(self, request, obj=None):
         # A new document starts with a follow-up status; after that it changes only
         # by recording an update, so the change form shows it read-only.
+        fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            return self.fieldsets
+            return fieldsets
         return [
             (
                 name,
@@ -542,7 +557,7 @@ class DocumentAdmin(
                     ),
                 },
             )
-            for name, options in self.fieldsets
+            for name, options in fieldsets
         ]
 
     def is_public(self, obj):
@@ -657,8 +672,8 @@ class PartyAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("__str__", "document", "order", "signatory_position")
     search_fields = (
         "signatory_name",
-        "body__name",
-        "body__short_name",
+        *language_columns("body__name"),
+        *language_columns("body__short_name"),
         "document__title",
     )
     autocomplete_fields = ("document", "body")
@@ -685,7 +700,7 @@ class PartyCitationAdmin(VersionedAdminMixin, HistoryAdmin):
     list_filter = ("confidence",)
     list_select_related = ("source", "party__body")
     search_fields = (
-        "party__body__name",
+        *language_columns("party__body__name"),
         "party__signatory_name",
         "source__url",
         "source__title",

@@ -39,6 +39,7 @@ from ..models import (
     ProgressUpdate,
 )
 from ..models.followup import LATE_KINDS
+from ..search import language_columns
 
 #: A document in progress (or not started) with no news for this long is stale.
 STALE_AFTER_DAYS = 180
@@ -287,7 +288,7 @@ def document_followup(
             "expected_kind",
             "stated_by",
             "action__slug",
-            "action__title",
+            *language_columns("action__title"),
             "source__url",
             "source__publisher",
             "source__title",

@@ -21,6 +21,7 @@ from .register import (
     Language,
     Source,
     Topic,
+    TranslatedModel,
     publication_constraint,
     published_at_field,
     published_by_field,
@@ -71,7 +72,7 @@ class DocumentQuerySet(models.QuerySet):
         ).with_parties()
 
 
-class Document(models.Model):
+class Document(TranslatedModel):
     """A signed bilateral document: treaty, agreement, protocol, memorandum...
 
     The slug goes into public URLs and must stay stable once published. Legal status
@@ -208,10 +209,7 @@ class Document(models.Model):
     version = version_field()
 
     objects = DocumentQuerySet.as_manager()
-    history = HistoricalRecords(
-        m2m_fields=[topics],
-        excluded_fields=["search_text", "search_vector", "version"],
-    )
+    # history: registered in agreements.translation
 
     class Meta:
         ordering = ("-signed_on", "title")

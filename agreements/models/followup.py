@@ -25,7 +25,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .documents import Document, Party
-from .register import Body, Citation, Confidence, Source, version_field
+from .register import (
+    Body,
+    Citation,
+    Confidence,
+    Source,
+    TranslatedModel,
+    version_field,
+)
 
 #: An open action due within this many days is "due soon".
 DUE_SOON_DAYS = 30
@@ -234,7 +241,7 @@ class ActionQuerySet(models.QuerySet):
         return queryset
 
 
-class Action(TodayAwareModel):
+class Action(TranslatedModel, TodayAwareModel):
     """A commitment a document makes: something one or more bodies are to do.
 
     The slug is unique within its document, so ``(document slug, action slug)`` names
@@ -334,9 +341,7 @@ class Action(TodayAwareModel):
 
     objects = ActionQuerySet.as_manager()
     version = version_field()
-    history = HistoricalRecords(
-        m2m_fields=[responsible_bodies], excluded_fields=["version"]
-    )
+    # history: registered in agreements.translation
 
     class Meta:
         ordering = (models.F("due_on").asc(nulls_last=True), "title", "id")
@@ -345,8 +350,9 @@ class Action(TodayAwareModel):
         indexes = [
             # ?status= and the overdue / due-soon filters, the reminders, the calendar
             models.Index(fields=("status", "due_on"), name="agreements_action_status"),
-            # the default sort: soonest deadline first
-            models.Index(fields=("due_on", "title"), name="agreements_action_due"),
+            # the default sort: soonest deadline first (the title, a tie-break, is
+            # one column per language: not indexed)
+            models.Index(fields=("due_on",), name="agreements_action_due"),
             # overdue (deadlines and plans) apart from passed forecasts
             models.Index(
                 fields=("due_kind", "status", "due_on"),

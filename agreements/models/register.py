@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
+from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -85,6 +86,26 @@ def publication_constraint(model_name):
             "An unpublished record has no publisher and no publication time."
         ),
     )
+
+
+# --- Text in several languages -------------------------------------------------------
+
+
+class TranslatedModel(models.Model):
+    """A model with text in each language (agreements/translation.py).
+
+    django-modeltranslation keeps the original column (``name`` beside ``name_ru``
+    and the rest) but leaves its content to the language active at each save. Here
+    it is always the English text, so that what still reads it (lookups across a
+    relation, a default ordering) reads one language whoever saved the record.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        with translation.override(settings.LANGUAGE_CODE):
+            super().save(*args, **kwargs)
 
 
 # --- Countries ------------------------------------------------------------------------
@@ -183,7 +204,7 @@ class BodyQuerySet(models.QuerySet):
         return self.filter(at_work() | Q(Exists(children)))
 
 
-class Body(models.Model):
+class Body(TranslatedModel):
     """A signatory body: a state, a ministry, an academy, a chamber, a company...
 
     Bodies are renamed and reorganised; their earlier names live in ``BodyName`` so a
@@ -227,18 +248,14 @@ class Body(models.Model):
     version = version_field()
 
     objects = BodyQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version"])
+    # history: registered in agreements.translation
 
     class Meta:
         ordering = ("name", "id")
         verbose_name = _("body")
         verbose_name_plural = _("bodies")
-        indexes = [
-            # the bodies list groups by country and sorts by name
-            models.Index(
-                fields=("country", "name"), name="agreements_body_country_name"
-            ),
-        ]
+        # the bodies list sorts by country and name in Python, in the alphabet of the
+        # page's language (agreements.languages): no index on the name
         constraints = [
             models.CheckConstraint(
                 condition=~Q(parent=F("id")), name="agreements_body_not_own_parent"
@@ -413,7 +430,7 @@ class EventQuerySet(models.QuerySet):
         )
 
 
-class Event(models.Model):
+class Event(TranslatedModel):
     """The occasion of a signing: a visit, a summit, a commission's session.
 
     Sources often say how many documents were signed without listing them all; the
@@ -465,7 +482,7 @@ class Event(models.Model):
     version = version_field()
 
     objects = EventQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["version"])
+    # history: registered in agreements.translation
 
     class Meta:
         ordering = ("-date", "title")
@@ -473,11 +490,12 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         permissions = [("publish_event", "Can publish and unpublish events")]
         indexes = [
-            # the events list sorts by date, newest first
-            models.Index(fields=("-date", "title"), name="agreements_event_date"),
+            # the events list sorts by date, newest first (the title, a tie-break, is
+            # one column per language: not indexed)
+            models.Index(fields=("-date",), name="agreements_event_date"),
             # a country page's events held there
             models.Index(
-                fields=("country", "-date", "title"),
+                fields=("country", "-date"),
                 name="agreements_event_country_date",
             ),
         ]
@@ -558,7 +576,7 @@ class TopicManager(models.Manager):
         return self.get(slug=slug)
 
 
-class Topic(models.Model):
+class Topic(TranslatedModel):
     """A field of cooperation (trade, science, media...); staff can add more."""
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
@@ -566,7 +584,7 @@ class Topic(models.Model):
     version = version_field()
 
     objects = TopicManager()
-    history = HistoricalRecords(excluded_fields=["version"])
+    # history: registered in agreements.translation
 
     class Meta:
         ordering = ("name",)
