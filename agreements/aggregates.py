@@ -14,6 +14,7 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.db.models import Max
+from django.utils.translation import get_language
 
 from .cache import generation
 from .models import Document
@@ -55,11 +56,15 @@ def register_stamp():
     return Stamp(f"t{last.isoformat() if last else 'none'}", AGGREGATE_TIMEOUT)
 
 
-def cached_aggregate(stamp, key, compute):
+def cached_aggregate(stamp, key, compute, *, per_language=True):
     """``compute()``, cached under ``stamp`` (from ``register_stamp``) and ``key``,
-    which names the value and whatever else it depends on (the filters, the day).
+    which names the value and whatever else it depends on (the filters, the day),
+    and under the language active: names and titles are read in it (with the English
+    where it has none), and records carry that language's columns; a value that is
+    the same in every language (a count, ids) says ``per_language=False``.
     """
-    key = f"agreements:{key}:{stamp.key}"
+    language = get_language() if per_language else "-"
+    key = f"agreements:{key}:{language}:{stamp.key}"
     try:
         value = cache.get(key, _MISSING)
     except Exception:  # the shared cache (Redis) is down: compute, as uncached

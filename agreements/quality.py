@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django import forms
+from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils.text import get_text_list
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import get_language, get_language_info, gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .aggregates import cached_aggregate
@@ -36,6 +37,7 @@ from .models import (
     Event,
     Party,
     Relation,
+    Topic,
 )
 
 #: How many of a check's items the overview (and the cache) holds.
@@ -51,10 +53,16 @@ class Filters:
     country: str = ""  # ISO 3166-1 alpha-2, upper case: a party's country
     body: str = ""  # a body's slug: a party (or, for actions, a responsible body)
     kind: str = ""  # a Document.Kind
+    language: str = ""  # a language the register's own text is missing in
 
     @property
     def key(self):
-        return f"{self.country}:{self.body}:{self.kind}"
+        return f"{self.country}:{self.body}:{self.kind}:{self.language}"
+
+    @property
+    def selects_everything(self):
+        """No filter on which records (the language says only what they lack)."""
+        return not (self.country or self.body or self.kind)
 
 
 @dataclass(frozen=True)
@@ -111,7 +119,7 @@ class Check:
             )
             return (picked[0][1] if picked else 0, [pk for pk, _total in picked])
 
-        return cached_aggregate(stamp, key, compute)
+        return cached_aggregate(stamp, key, compute, per_language=False)
 
     def preview(self, filters, *, today, stamp):
         """``(count, the items of the first PREVIEW)``, both cached until the register
@@ -234,7 +242,7 @@ def _events(filters):
     """Events one of whose documents matches ``filters``; with a country alone, also
     the events held in it (an event may have no document recorded yet)."""
     queryset = Event.objects.order_by("-date", "title", "pk")
-    if filters == Filters():
+    if filters.selects_everything:
         return queryset
     condition = Q(
         Exists(
@@ -262,7 +270,7 @@ def _actions(filters):
 def _relations(filters):
     """Relations either of whose documents matches ``filters``."""
     queryset = Relation.objects.order_by("-pk")
-    if filters == Filters():
+    if filters.selects_everything:
         return queryset
     return queryset.filter(
         _document_condition(filters, ref="from_document_id", kind="from_document__kind")
@@ -585,6 +593,111 @@ def _duplicate_others(document, url):
     return [(slug, url(pk)) for pk, slug in twins.items() if pk is not None]
 
 
+# --- Text not yet in every language -------------------------------------------------
+
+#: The languages, other than English, the register's own text is wanted in.
+OTHER_LANGUAGES = tuple(
+    code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE
+)
+
+
+def _column(field, language):
+    return f"{field}_{language.replace('-', '_')}"
+
+
+def _blank(column):
+    return Q(**{f"{column}__isnull": True}) | Q(**{column: ""})
+
+
+def _untranslated(fields, filters):
+    """The condition: one of ``fields`` has its English text and none in the filter's
+    language (or in one of the other languages, without the filter)."""
+    languages = (filters.language,) if filters.language else OTHER_LANGUAGES
+    condition = Q()
+    for field in fields:
+        english = ~_blank(_column(field, settings.LANGUAGE_CODE))
+        for language in languages:
+            condition |= english & _blank(_column(field, language))
+    return condition
+
+
+def _explain_untranslated(fields):
+    """ "Not yet in Russian: summary." for each language the record lacks text in."""
+
+    def explain(obj):
+        model = type(obj)
+        sentences = []
+        for language in OTHER_LANGUAGES:
+            missing = [
+                str(model._meta.get_field(field).verbose_name)
+                for field in fields
+                if getattr(obj, _column(field, settings.LANGUAGE_CODE))
+                and not getattr(obj, _column(field, language))
+            ]
+            if missing:
+                sentences.append(
+                    gettext("Not yet in %(language)s: %(fields)s.")
+                    % {
+                        "language": get_language_info(language)["name_translated"],
+                        "fields": ", ".join(missing),
+                    }
+                )
+        return " ".join(sentences)
+
+    return explain
+
+
+def _all_columns(queryset, today):
+    """The rows with every language's text (what ``_shown`` defers included)."""
+    return queryset.defer(None).defer("search_text", "search_vector")
+
+
+def _find_untranslated_documents(filters, today):
+    return (
+        _documents(filters)
+        .filter(is_published=True)
+        .filter(_untranslated(("summary",), filters))
+    )
+
+
+def _find_untranslated_events(filters, today):
+    return (
+        _events(filters)
+        .filter(is_published=True)
+        .filter(_untranslated(("title", "description"), filters))
+    )
+
+
+def _find_untranslated_bodies(filters, today):
+    queryset = Body.objects.public().order_by("name_en_gb", "pk")
+    if filters.country:
+        queryset = queryset.filter(country__code=filters.country)
+    if filters.body:
+        queryset = queryset.filter(slug=filters.body)
+    return queryset.filter(
+        _untranslated(("name", "short_name", "description"), filters)
+    )
+
+
+def _find_untranslated_topics(filters, today):
+    in_use = Document.objects.filter(
+        _document_condition(filters), is_published=True, topics=OuterRef("pk")
+    )
+    return (
+        Topic.objects.filter(Exists(in_use))
+        .filter(_untranslated(("name",), filters))
+        .order_by("name_en_gb", "pk")
+    )
+
+
+def _find_untranslated_actions(filters, today):
+    return (
+        _actions(filters)
+        .filter(document__is_published=True)
+        .filter(_untranslated(("title", "description"), filters))
+    )
+
+
 # --- The checks -----------------------------------------------------------------------
 
 
@@ -702,6 +815,62 @@ CHECKS = (
         explain=_explain_duplicate,
         others=_duplicate_others,
     ),
+    Check(
+        name="untranslated-documents",
+        title=_("Summaries not yet in every language"),
+        description=_(
+            "A published document's summary is in English and not yet in Russian, "
+            "Kazakh or Azerbaijani (the language filter picks one). Its page in that "
+            "language shows the English, marked as such."
+        ),
+        model=Document,
+        find=_find_untranslated_documents,
+        detail=_all_columns,
+        explain=_explain_untranslated(("summary",)),
+    ),
+    Check(
+        name="untranslated-events",
+        title=_("Events not yet in every language"),
+        description=_(
+            "A published event's title or description is in English and not yet in "
+            "one of the other languages."
+        ),
+        model=Event,
+        find=_find_untranslated_events,
+        explain=_explain_untranslated(("title", "description")),
+    ),
+    Check(
+        name="untranslated-bodies",
+        title=_("Bodies not yet named in every language"),
+        description=_(
+            "A public body's name, short name or description is in English only for "
+            "a language. A body's name in a language is the name it uses itself: "
+            "take it from an official source, never translate it."
+        ),
+        model=Body,
+        find=_find_untranslated_bodies,
+        explain=_explain_untranslated(("name", "short_name", "description")),
+    ),
+    Check(
+        name="untranslated-topics",
+        title=_("Topics not yet in every language"),
+        description=_("A topic of published documents is named in English only."),
+        model=Topic,
+        find=_find_untranslated_topics,
+        explain=_explain_untranslated(("name",)),
+    ),
+    Check(
+        name="untranslated-actions",
+        title=_("Follow-up not yet in every language"),
+        description=_(
+            "A published document's action has its title or description in English "
+            "and not yet in one of the other languages."
+        ),
+        model=Action,
+        find=_find_untranslated_actions,
+        detail=_detail_actions,
+        explain=_explain_untranslated(("title", "description")),
+    ),
 )
 
 CHECKS_BY_NAME = {check.name: check for check in CHECKS}
@@ -730,6 +899,17 @@ class FilterForm(forms.Form):
         required=False,
         choices=[("", _("Any kind")), *Document.Kind.choices],
     )
+    language = forms.ChoiceField(
+        label=_("Text missing in"),
+        required=False,
+        choices=[
+            ("", _("Any other language")),
+            *(
+                (code, get_language_info(code)["name_translated"])
+                for code in OTHER_LANGUAGES
+            ),
+        ],
+    )
     check = forms.ChoiceField(
         label=_("Check"),
         required=False,
@@ -754,7 +934,12 @@ class FilterForm(forms.Form):
 
     def filters(self):
         data = self.cleaned_data
-        return Filters(country=data["country"], body=data["body"], kind=data["kind"])
+        return Filters(
+            country=data["country"],
+            body=data["body"],
+            kind=data["kind"],
+            language=data.get("language", ""),
+        )
 
     def checks(self):
         """The checks to run: the one chosen, or all."""

@@ -31,7 +31,7 @@ class EventTranslation(TranslationOptions):
 
 @register(Body)
 class BodyTranslation(TranslationOptions):
-    fields = ("name", "short_name")
+    fields = ("name", "short_name", "description")
     required_languages = {"en-gb": ("name",)}
 
 

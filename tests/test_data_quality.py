@@ -26,6 +26,7 @@ from tests.factories import (
     EventFactory,
     PartyFactory,
     RelationFactory,
+    TopicFactory,
     bilateral_document,
 )
 
@@ -526,6 +527,7 @@ def fill_register(n):
             event=event,
             event_confidence=INFERRED,
             follow_up_status=FollowUp.COMPLETED,
+            topics=[TopicFactory()],
         )
         DocumentFactory(title=f"twin TITLE {number}")
         document.parties.update(signatory_name="")
@@ -538,6 +540,11 @@ def fill_register(n):
         RelationFactory(confidence=INFERRED, from_document=document)
 
 
+#: The overview: a query a check for its count and first items, one a check to
+#: show them, and the admin's own.
+QUERIES_OVERVIEW = 2 * len(quality.CHECKS) + 3
+
+
 @pytest.mark.parametrize("n", [1, 12])
 def test_the_page_queries_do_not_grow_with_its_items(
     admin_client, django_assert_max_num_queries, n
@@ -545,10 +552,11 @@ def test_the_page_queries_do_not_grow_with_its_items(
     fill_register(n)
     # keeps the page free of N+1 queries: one query a check for its count and first
     # items, one a check to show them, and the admin's own
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(QUERIES_OVERVIEW):
         response = admin_client.get(URL)
     results = {r.check.name: r for r in response.context["results"]}
     assert results.pop("event-count").count == 1
+    assert results.pop("untranslated-events").count == 1  # the one event
     assert all(result.count >= n for result in results.values())
     assert len(results["duplicates"].items) == min(2 * n, quality.PREVIEW)
     # the second time counts and items come from the cache: the session, the user
@@ -603,7 +611,7 @@ def test_one_check_page_queries_do_not_grow_with_its_items(
 
 
 def test_a_change_shows_on_the_next_request(admin_client):
-    document = bilateral_document()
+    document = bilateral_document(summary="")  # nothing to translate
     assert f'href="{change_url(document)}"' in admin_client.get(URL).content.decode()
     for language in ("kk", "az"):
         DocumentTitleFactory(document=document, language=language)
@@ -733,7 +741,7 @@ def test_the_fixtures_queue_on_the_page_and_from_the_command(
     fixtures, admin_client, django_assert_max_num_queries
 ):
     # keeps the page free of N+1 queries
-    with django_assert_max_num_queries(23):
+    with django_assert_max_num_queries(QUERIES_OVERVIEW):
         response = admin_client.get(URL, {"country": "AZ"})
     assert response.status_code == HTTPStatus.OK
     # one check a page (50 items), so that documents the fixtures may gain do not
@@ -749,3 +757,65 @@ def test_the_fixtures_queue_on_the_page_and_from_the_command(
     ftc = models.Document.objects.get(slug=FTC_MOU)
     assert f"- {ftc.title}: No signatory recorded for" in output
     assert f"  {change_url(ftc)}\n" in output
+
+
+# --- Text not yet in every language ---------------------------------------------------
+
+
+def test_a_summary_missing_in_a_language_is_listed_for_that_language():
+    russian_only = bilateral_document(summary="On science.", summary_ru="О науке.")
+    everywhere = bilateral_document(
+        summary="On trade.",
+        summary_ru="О торговле.",
+        summary_kk="Сауда туралы.",
+        summary_az="Ticarət haqqında.",
+    )
+    bilateral_document(summary="On media.", is_published=False)  # not public
+    bilateral_document(summary="")  # nothing to translate
+
+    assert found("untranslated-documents", Filters(language="ru")) == set()
+    assert found("untranslated-documents", Filters(language="kk")) == {russian_only.pk}
+    assert found("untranslated-documents") == {russian_only.pk}
+    assert everywhere.pk not in found("untranslated-documents")
+    assert explained("untranslated-documents", russian_only).explanation == (
+        "Not yet in Kazakh: summary. Not yet in Azerbaijani: summary."
+    )
+
+
+def test_names_events_topics_and_actions_missing_in_a_language_are_listed():
+    document = bilateral_document(topics=[TopicFactory(name="energy")])
+    body = document.parties.first().body
+    models.Body.objects.filter(pk=body.pk).update(
+        name_ru="Министерство",
+        name_kk="Министрлік",
+        name_az="Nazirlik",
+        **{f"short_name_{code}": "M" for code in ("ru", "kk", "az")},
+        **{f"description_{code}": "" for code in ("en_gb", "ru", "kk", "az")},
+    )
+    action = ActionFactory(document=document, description="")
+    event = EventFactory(description="")
+    document.event = event
+    document.save()
+
+    topics = set(document.topics.values_list("pk", flat=True))
+    for language in ("ru", "kk", "az"):
+        filters = Filters(language=language)
+        assert body.pk not in found("untranslated-bodies", filters)
+        assert found("untranslated-topics", filters) == topics
+        assert found("untranslated-actions", filters) == {action.pk}
+        assert found("untranslated-events", filters) == {event.pk}
+    other = document.parties.last().body
+    assert other.pk in found("untranslated-bodies", Filters(language="kk"))
+
+
+def test_the_language_filter_refuses_an_unknown_language(admin_client):
+    response = admin_client.get(URL, {"language": "fr"})
+    assert response.status_code == HTTPStatus.OK
+    assert "fr is not one of the available choices" in response.content.decode()
+
+
+def test_the_command_lists_text_missing_in_a_language():
+    bilateral_document(title="Memorandum on energy", summary="On energy.")
+    output = run("--check", "untranslated-documents", "--language", "az")
+    assert "Summaries not yet in every language: 1\n" in output
+    assert "- Memorandum on energy: Not yet in Russian: summary." in output

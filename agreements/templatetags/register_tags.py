@@ -2,15 +2,18 @@
 a stored choice, a day as a ``<time>`` element, a link that is safe to follow.
 None of them runs a query; the markup is in ``templates/``."""
 
+import dataclasses
 import datetime
 import functools
 from urllib.parse import urlsplit
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import get_language, to_locale
+from modeltranslation.utils import build_localized_fieldname
 
 from ..models import (
     Action,
@@ -139,3 +142,33 @@ def bcp47(code):
     """``{{ LANGUAGE_CODE|bcp47 }}``: Django's language code as HTML's ``lang``
     wants it ("en-gb" becomes "en-GB")."""
     return to_locale(code or "").replace("_", "-")
+
+
+@dataclasses.dataclass(frozen=True)
+class InLanguage:
+    """A text of the register's own in the page's language, or the English one where
+    that language has none yet (``fallback``): the page then marks it ``lang`` and
+    says so (``includes/in_language.html``, ``includes/not_yet_translated.html``)."""
+
+    text: str
+    language: str
+    fallback: bool
+
+    def __str__(self):
+        return self.text
+
+    def __bool__(self):
+        return bool(self.text)
+
+
+@register.simple_tag
+def in_language(record, field):
+    """``{% in_language event "title" as title %}``: ``record``'s translated
+    ``field`` (agreements/translation.py) in the page's language, else English."""
+    language = get_language() or settings.LANGUAGE_CODE
+    own = getattr(record, build_localized_fieldname(field, language), None)
+    if own:
+        return InLanguage(own, language, False)
+    default = settings.LANGUAGE_CODE
+    english = getattr(record, build_localized_fieldname(field, default), None) or ""
+    return InLanguage(english, default, bool(english) and language != default)

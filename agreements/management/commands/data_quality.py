@@ -45,6 +45,11 @@ class Command(BaseCommand):
         parser.add_argument("--body", default="", help="A party's body (slug).")
         parser.add_argument("--kind", default="", help="The document kind.")
         parser.add_argument(
+            "--language",
+            default="",
+            help="Text missing in this language (ru, kk or az; default: any).",
+        )
+        parser.add_argument(
             "--check",
             default="",
             choices=["", *quality.CHECKS_BY_NAME],
@@ -62,7 +67,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, limit, today=None, **options):
         form = quality.FilterForm(
-            {name: options[name] for name in ("country", "body", "kind", "check")}
+            {
+                name: options[name]
+                for name in ("country", "body", "kind", "language", "check")
+            }
         )
         if not form.is_valid():
             raise CommandError(
