@@ -66,7 +66,7 @@ def test_the_second_of_two_staff_members_is_told_and_sent_to_the_current_version
     expect(alice.locator(".messagelist")).to_contain_text("was changed successfully")
 
     bob.locator("#id_title").fill("Memorandum on news exchange")
-    bob.locator("#id_summary").fill("Bob's summary.")
+    bob.locator("#id_summary_en_gb").fill("Bob's summary.")
     bob.locator("input[name=_save]").first.click()
 
     expect(bob.locator(".errornote")).to_be_visible()
@@ -76,7 +76,7 @@ def test_the_second_of_two_staff_members_is_told_and_sent_to_the_current_version
         "(the latest change: by alice, "
     )
     expect(message).to_contain_text("your changes were not saved")
-    expect(bob.locator("#id_summary")).to_have_value("Bob's summary.")
+    expect(bob.locator("#id_summary_en_gb")).to_have_value("Bob's summary.")
     bob.screenshot(path=screenshot_dir() / "admin-edit-conflict.png", full_page=True)
     document.refresh_from_db()
     assert (document.title, document.version) == ("Memorandum on media cooperation", 2)
@@ -125,3 +125,28 @@ def test_a_collapsed_fieldset_with_an_error_shows_it_and_the_script_loads(page):
     assert [status for _, status in scripts] == [200, 200]  # both page loads
     assert page.js_errors == []
     assert Document.objects.get(pk=document.pk).valid_from is None
+
+
+def test_staff_edit_each_language_in_a_tab(page):
+    # modeltranslation's tabs, with jQuery UI from our own static files
+    document = bilateral_document()
+    body = document.parties.first().body
+    log_in(page, "alice")
+    page.goto(reverse("admin:agreements_body_change", args=[body.pk]))
+    russian_tab = page.locator(".ui-tabs-nav a", has_text="ru").first
+    expect(russian_tab).to_be_visible()
+    expect(page.locator("#id_name_en_gb")).to_be_visible()
+    expect(page.locator("#id_name_ru")).to_be_hidden()
+
+    russian_tab.click()
+
+    expect(page.locator("#id_name_ru")).to_be_visible()
+    expect(page.locator("#id_name_en_gb")).to_be_hidden()
+    page.locator("#id_name_ru").fill("Министерство иностранных дел")
+    page.screenshot(path=screenshot_dir() / "admin-language-tabs.png", full_page=True)
+    page.locator("input[name=_save]").first.click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    body.refresh_from_db()
+    assert body.name_ru == "Министерство иностранных дел"
+    assert body.name_en_gb.startswith("Ministry")
+    assert page.js_errors == []

@@ -219,8 +219,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # in a language without the text shows the English, marked as such.
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
-# the admin's language tabs, from our own static files (the CSP allows no CDN)
-MODELTRANSLATION_JQUERY_UI_URL = "agreements/vendor/jquery-ui/jquery-ui.min.js"
+# the admin's language tabs, from our own static files (the CSP allows no CDN);
+# modeltranslation reads this setting without its prefix
+JQUERY_UI_URL = "agreements/vendor/jquery-ui/jquery-ui.min.js"
+
 # Dates in full in English, and Kazakh formats (Django has none)
 FORMAT_MODULE_PATH = ["tracker.formats"]
 TIME_ZONE = "UTC"
