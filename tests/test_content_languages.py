@@ -156,7 +156,7 @@ def test_search_finds_a_summary_and_a_body_name_in_any_language(client):
     assert f"/ru/bodies/{body.slug}/" in response.content.decode()
 
 
-# --- Storage ---------------------------------------------------------------------------
+# --- Storage --------------------------------------------------------------------------
 
 
 def test_the_original_column_stays_english_whoever_saves(admin_client):
@@ -182,7 +182,7 @@ def test_history_records_each_languages_text(admin_client):
     assert latest.diff_against(latest.prev_record).changed_fields == ["summary_ru"]
 
 
-# --- The admin -------------------------------------------------------------------------
+# --- The admin ------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
