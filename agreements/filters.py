@@ -194,7 +194,9 @@ class DocumentFilter(django_filters.FilterSet):
     q = SearchFilter(
         label=_("Search"),
         method="filter_q",
-        help_text=_("Words from the title, summary, parties or signatories."),
+        help_text=_(
+            "Words from the title, summary, parties, signatories or place of signature."
+        ),
         max_length=search.MAX_QUERY_LENGTH,
     )
     kind = RepeatableChoiceFilter(

@@ -9,6 +9,7 @@ after k, ö after o, ş after s and ü after u; Russian puts ё after е.
 """
 
 import functools
+import re
 
 from babel import Locale, UnknownLocaleError
 from django.utils.translation import get_language, to_locale
@@ -33,6 +34,24 @@ def country_name(code, fallback="", language=None):
     ``fallback`` (the stored English name) for a code CLDR does not know."""
     names = _locale(language or get_language()).territories
     return names.get((code or "").upper(), fallback)
+
+
+#: English country names that take "the" in a sentence: plurals, and names that say
+#: what kind of state it is ("the United Kingdom", "the Russian Federation").
+_TAKES_THE = re.compile(
+    r"^(United |Republic|Kingdom|Federated |Russian Federation|Holy See|Democratic )"
+    r"|( Republic| Islands| Emirates| Federation)$"
+    r"|^(Bahamas|Netherlands|Philippines|Maldives|Comoros|Seychelles|Gambia)$"
+)
+
+
+def with_article(name, language=None):
+    """``name`` as it reads in a sentence of ``language`` (the active one by
+    default): English gives some names "the"; the other languages have no article."""
+    language = language or get_language() or ""
+    if language.startswith("en") and _TAKES_THE.search(name):
+        return f"the {name}"
+    return name
 
 
 @functools.cache

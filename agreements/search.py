@@ -2,7 +2,7 @@
 
 What is searched: a document's title, its titles in other languages, the names of its
 parties' bodies (current, short and former names; a body's names in every language) and
-its signatories, and its summary in every language.
+its signatories, the place of signature, and its summary in every language.
 Those live in five tables, so each document keeps a denormalized copy of them: on
 SQLite as folded text in ``Document.search_text``, on PostgreSQL as a weighted
 ``tsvector`` in ``Document.search_vector`` with a GIN index (``search_text`` stays
@@ -60,7 +60,7 @@ MAX_QUERY_WORDS = 12
 FOLD_FUNCTION = "agreements_search_fold"
 #: Bump when the PostgreSQL trigger functions change: ``migrate`` then re-installs
 #: them and refreshes every document (SQLite compares the triggers' SQL instead).
-PG_VERSION = "agreements search 4"
+PG_VERSION = "agreements search 5"
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
 
@@ -286,7 +286,7 @@ _EVENTS = {
 _SQLITE_DOCUMENT_TRIGGERS = {
     "agreements_document_search_insert": "AFTER INSERT ON agreements_document",
     "agreements_document_search_update": (
-        "AFTER UPDATE OF title, "
+        "AFTER UPDATE OF title, signed_city, "
         + ", ".join(language_columns("summary"))
         + " ON agreements_document"
     ),
@@ -330,7 +330,8 @@ def _sqlite_text_sql():
     )
     return (
         f"{INDEX_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
-        f"|| coalesce({parties}, '') || ' ' || {_texts('', 'summary')})"
+        f"|| coalesce({parties}, '') || ' ' || signed_city || ' ' "
+        f"|| {_texts('', 'summary')})"
     )
 
 
@@ -415,6 +416,7 @@ def _pg_statements(connection):
             titles text := {FOLD_FUNCTION}({titles});
             parties text := {FOLD_FUNCTION}({parties});
             summary text := {FOLD_FUNCTION}({_texts("NEW.", "summary")});
+            place text := {FOLD_FUNCTION}(NEW.signed_city);
         BEGIN
             -- the vector is all PostgreSQL searches; a second copy as text would
             -- double the row, and every scan of the table
@@ -423,10 +425,11 @@ def _pg_statements(connection):
                 setweight(to_tsvector('simple', title), 'A')
                 || setweight(to_tsvector('simple', titles), 'B')
                 || setweight(to_tsvector('simple', parties), 'C')
+                || setweight(to_tsvector('simple', place), 'C')
                 || setweight(to_tsvector('simple', summary), 'D')
                 -- the skeleton of it all, for other scripts and spellings
                 || setweight(to_tsvector('simple', {SKELETON_FUNCTION}(
-                    concat_ws(' ', title, titles, parties, summary))), 'D');
+                    concat_ws(' ', title, titles, parties, place, summary))), 'D');
             RETURN NEW;
         END
         $$

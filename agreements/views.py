@@ -573,11 +573,8 @@ class EventDetailView(RegisterMixin, DetailView):
         context = super().get_context_data(**kwargs)
         event = self.object
         documents = (
-            Document.objects.published()
-            .filter(event=event)
-            .as_rows()
-            .order_by("-signed_on", "title")
-        )
+            Document.objects.published().filter(event=event).as_rows()
+        ).in_package_order()
         inferred = list(
             Document.objects.published()
             .filter(event=event, event_confidence=Confidence.INFERRED)

@@ -150,3 +150,25 @@ def test_staff_edit_each_language_in_a_tab(page):
     assert body.name_ru == "Министерство иностранных дел"
     assert body.name_en_gb.startswith("Ministry")
     assert page.js_errors == []
+
+
+def test_the_document_form_says_what_a_new_title_looks_like_while_typing(page):
+    original = bilateral_document(title="Memorandum on cooperation in geology")
+    log_in(page, "alice")
+    page.goto(reverse("admin:agreements_document_add"))
+    warning = page.locator("#duplicate-check")
+    expect(warning).to_be_hidden()
+
+    page.locator("#id_title").fill("Memorandum on Cooperation in Geology.")
+
+    expect(warning).to_be_visible()
+    expect(warning).to_contain_text("This looks like:")
+    link = warning.get_by_role("link", name="Memorandum on cooperation in geology")
+    expect(link).to_have_attribute(
+        "href", reverse("admin:agreements_document_change", args=[original.pk])
+    )
+    expect(warning).to_contain_text("same title")
+    page.screenshot(path=screenshot_dir() / "admin-duplicate-check.png")
+    page.locator("#id_title").fill("Memorandum on cooperation in astronomy")
+    expect(warning).to_be_hidden()
+    assert page.js_errors == []

@@ -118,6 +118,17 @@ def test_search_finds_party_body_names_short_names_and_former_names():
     assert found("teleqraf") == ["Memorandum on news exchange"]
 
 
+def test_search_finds_the_place_of_signature():
+    bilateral_document(title="Agreement on transit", signed_city="Astana")
+    document = bilateral_document(title="Protocol on customs", signed_city="Baku")
+    assert found("astana") == ["Agreement on transit"]
+    assert found("Баку") == ["Protocol on customs"]  # in another script too
+    document.signed_city = "Aktau"
+    document.save()
+    assert found("baku") == []
+    assert found("aktau") == ["Protocol on customs"]
+
+
 def test_search_finds_signatory_names():
     document = DocumentFactory(title="Joint statement")
     PartyFactory(document=document, signatory_name="Kassym-Jomart Tokayev")

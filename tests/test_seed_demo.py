@@ -401,24 +401,26 @@ def test_seed_demo_can_skip_follow_up():
 # --- Bulk writes, batches, search copies after the load ------------------------------
 
 # What seed 1 builds for 1,000 documents, as it always has (the benchmark's register is
-# seed 1 at 100,000): the way rows are written may change, the register may not.
+# seed 1 at 100,000): the way rows are written may change, the register may not (it
+# changed once, deliberately, when roadmaps, exchanges of notes, agreed minutes and
+# letters of intent became kinds of their own).
 SEED_1_COUNTS = {
     "bodies": 963,
     "former names": 107,
-    "sources": 656,
+    "sources": 646,
     "events": 129,
     "event sources": 284,
     "documents": 1000,
     "published documents": 886,
-    "parties": 2062,
-    "signature sources": 253,
-    "document sources": 1240,
-    "titles": 251,
-    "document topics": 1703,
-    "relations": 157,
-    "actions": 3015,
-    "responsible bodies": 4092,
-    "progress updates": 5210,
+    "parties": 2054,
+    "signature sources": 229,
+    "document sources": 1221,
+    "titles": 254,
+    "document topics": 1699,
+    "relations": 170,
+    "actions": 2978,
+    "responsible bodies": 4048,
+    "progress updates": 5169,
 }
 
 

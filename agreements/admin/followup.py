@@ -38,6 +38,7 @@ from .filters import (
 from .history import HistoryAdmin
 from .mixins import (
     BumpsParentVersionMixin,
+    EditedInsideMixin,
     KeepsRecordedFieldsFormSet,
     KeepsRecordedFieldsMixin,
     VersionedAdminMixin,
@@ -464,7 +465,7 @@ class ActionAdmin(
 
 
 @admin.register(ActionCitation)
-class ActionCitationAdmin(VersionedAdminMixin, HistoryAdmin):
+class ActionCitationAdmin(EditedInsideMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "action", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "action")

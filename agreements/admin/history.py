@@ -15,6 +15,7 @@ from ..models import (
     Party,
     PartyCitation,
 )
+from .dates import DateHintMixin
 
 
 def format_moment(moment):
@@ -110,7 +111,7 @@ def related_history(document_id):
     return entries
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(DateHintMixin, SimpleHistoryAdmin):
     """History pages without reverting.
 
     A revert would write an old version straight over the record, past the services

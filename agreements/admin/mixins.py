@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
+from .dates import DateHintMixin
 from .history import HistoryContextHelper, format_moment
 
 
@@ -219,7 +220,7 @@ class VersionedInlineFormSet(BaseInlineFormSet):
         return super().save_existing(form, obj, commit=commit)
 
 
-class VersionedInlineMixin:
+class VersionedInlineMixin(DateHintMixin):
     """For an ``InlineModelAdmin`` of a model with a version."""
 
     form = VersionedInlineForm
@@ -230,7 +231,16 @@ class VersionedInlineMixin:
         return fields if "row_version" in fields else [*fields, "row_version"]
 
 
-class BumpsParentVersionMixin:
+class EditedInsideMixin:
+    """A record staff edit inside another's form (a source citation, a party): its
+    own page stays, for links and history, but the admin home and its sidebar do not
+    list it beside the main records."""
+
+    def get_model_perms(self, request):
+        return {}
+
+
+class BumpsParentVersionMixin(EditedInsideMixin):
     """For the page of a part of a record that the record's own form also edits as an
     inline (a party of a document, say): a change here refuses the record's forms
     opened before, which would write the part back as it was."""

@@ -1,10 +1,12 @@
 """The register's admins: countries, topics, bodies, sources, events, documents,
 parties and relations."""
 
+from functools import partial
+
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Count
-from django.urls import reverse
+from django.db.models import Case, Count, IntegerField, Value, When
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +30,7 @@ from ..models import (
     Topic,
 )
 from ..search import language_columns
+from .duplicates import DocumentAdminForm, duplicates_view
 from .filters import (
     BodyCountryFilter,
     PartyCountryFilter,
@@ -45,6 +48,7 @@ from .history import HistoryAdmin, related_history
 from .mixins import (
     HTTPS_URLS,
     BumpsParentVersionMixin,
+    EditedInsideMixin,
     KeepsRecordedFieldsMixin,
     PublishingAdminMixin,
     VersionedAdminMixin,
@@ -73,6 +77,23 @@ class CountryAdmin(HistoryAdmin):
     list_display = ("name", "code", "language")
     search_fields = ("name", "code")
     list_per_page = 50
+
+    def get_search_results(self, request, queryset, search_term):
+        # "RU" is first Russia's code, then the names that hold the letters
+        # (Aruba...): the exact code comes first, in the list and the autocomplete.
+        queryset, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        term = search_term.strip().upper()
+        if len(term) == 2:
+            queryset = queryset.annotate(
+                exact_code=Case(
+                    When(code=term, then=Value(0)),
+                    default=Value(1),
+                    output_field=IntegerField(),
+                )
+            ).order_by("exact_code", "name")
+        return queryset, may_have_duplicates
 
 
 @admin.register(Topic)
@@ -127,7 +148,7 @@ class BodyAdmin(VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin):
         "former_names__name",
     )
     autocomplete_fields = ("country", "parent")
-    prepopulated_fields = {"slug": ("name",)}
+    # the slug is made on save, from whole words (Body.slug_from)
     inlines = (BodyNameInline,)
     list_per_page = 50
     fieldsets = (
@@ -218,7 +239,7 @@ class EventAdmin(
     search_fields = (*language_columns("title"), "slug", "city")
     date_hierarchy = "date"
     autocomplete_fields = ("country",)
-    prepopulated_fields = {"slug": ("title",)}
+    # the slug is made on save, with the date (Event.slug_from)
     readonly_fields = ("reconciliation", "document_list", "publication", "updated_at")
     inlines = (EventCitationInline,)
     list_per_page = 50
@@ -235,17 +256,11 @@ class EventAdmin(
                 ),
             },
         ),
+        # publication in plain view, as on a document: not in a collapsed box
+        (_("Publication"), {"fields": ("is_published", "publication")}),
         (
-            _("Description and publication"),
-            {
-                "classes": ("collapse",),
-                "fields": (
-                    "description",
-                    "is_published",
-                    "publication",
-                    "updated_at",
-                ),
-            },
+            _("Description"),
+            {"classes": ("collapse",), "fields": ("description", "updated_at")},
         ),
     )
 
@@ -427,6 +442,7 @@ class DocumentAdmin(
     TabbedTranslationAdmin,
     HistoryAdmin,
 ):
+    form = DocumentAdminForm
     list_display = (
         "title",
         "kind",
@@ -467,7 +483,8 @@ class DocumentAdmin(
     )
     autocomplete_fields = ("event", "signed_country")
     filter_horizontal = ("topics",)
-    # Only while the slug can change: see get_prepopulated_fields().
+    # The slug is made on save, from whole words (Document.slug_from), not typed
+    # ahead by the admin's script, which cuts words.
     prepopulated_fields = {}
     readonly_fields = (
         "follow_up",
@@ -502,7 +519,13 @@ class DocumentAdmin(
         ),
         (
             _("Event"),
-            {"fields": ("event", "event_signing_confidence", "event_confidence")},
+            {
+                "fields": (
+                    ("event", "package_order"),
+                    "event_signing_confidence",
+                    "event_confidence",
+                )
+            },
         ),
         (
             _("Status"),
@@ -533,6 +556,17 @@ class DocumentAdmin(
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_parties()
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "duplicates/",
+                self.admin_site.admin_view(partial(duplicates_view, self)),
+                name=f"{opts.app_label}_{opts.model_name}_duplicates",
+            ),
+            *super().get_urls(),
+        ]
 
     def get_inlines(self, request, obj):
         # A document being added has no updates yet.
@@ -573,11 +607,6 @@ class DocumentAdmin(
         if self.is_public(obj):
             return ("slug", *readonly)
         return readonly
-
-    def get_prepopulated_fields(self, request, obj=None):
-        if self.is_public(obj):
-            return {}
-        return {"slug": ("title",)}
 
     def save_model(self, request, obj, form, change):
         if self.is_public(obj):
@@ -695,7 +724,7 @@ class PartyAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
 
 
 @admin.register(PartyCitation)
-class PartyCitationAdmin(VersionedAdminMixin, HistoryAdmin):
+class PartyCitationAdmin(EditedInsideMixin, VersionedAdminMixin, HistoryAdmin):
     list_display = ("source", "party", "confidence", "claim")
     list_filter = ("confidence",)
     list_select_related = ("source", "party__body")

@@ -5,13 +5,14 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from ..search import search_documents
+from ..slugs import unique_slug
 from .register import (
     Body,
     Citation,
@@ -29,6 +30,26 @@ from .register import (
 )
 
 # --- Documents ------------------------------------------------------------------------
+
+
+#: Where a document of each kind comes in its event's package when staff set no
+#: ``package_order``: the main declaration and treaties first. Staff's own numbers
+#: (1, 2, ...) come before all of these.
+PACKAGE_RANKS = {
+    "declaration": 100,
+    "joint_statement": 110,
+    "treaty": 120,
+    "agreement": 130,
+    "protocol": 140,
+    "exchange_of_notes": 150,
+    "agreed_minutes": 160,
+    "programme": 170,
+    "action_plan": 180,
+    "roadmap": 190,
+    "memorandum": 200,
+    "letter_of_intent": 210,
+}
+OTHER_RANK = 300
 
 
 class DocumentQuerySet(models.QuerySet):
@@ -64,6 +85,23 @@ class DocumentQuerySet(models.QuerySet):
             )
         )
 
+    def in_package_order(self):
+        """An event's documents in the order of its package: each document's
+        ``package_order`` where staff gave one, else its kind's place
+        (``PACKAGE_RANKS``), then the title."""
+        ranks = [
+            models.When(kind=kind, then=models.Value(rank))
+            for kind, rank in PACKAGE_RANKS.items()
+        ]
+        return self.order_by(
+            Coalesce(
+                "package_order",
+                models.Case(*ranks, default=models.Value(OTHER_RANK)),
+            ),
+            "title",
+            "pk",
+        )
+
     def as_rows(self):
         """What a table of documents shows: each document's own columns and its
         parties (``with_parties``)."""
@@ -89,6 +127,10 @@ class Document(TranslatedModel):
         DECLARATION = "declaration", _("declaration")
         PROGRAMME = "programme", _("programme")
         ACTION_PLAN = "action_plan", _("action plan")
+        ROADMAP = "roadmap", _("roadmap")
+        EXCHANGE_OF_NOTES = "exchange_of_notes", _("exchange of notes")
+        AGREED_MINUTES = "agreed_minutes", _("agreed minutes")
+        LETTER_OF_INTENT = "letter_of_intent", _("letter of intent")
         OTHER = "other", _("other")
 
     class LegalStatus(models.TextChoices):
@@ -109,8 +151,26 @@ class Document(TranslatedModel):
         UNKNOWN = "unknown", _("unknown")
 
     title = models.CharField(_("title"), max_length=500)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The document's address. Leave it empty to make it from the title "
+            "(whole words, at most 100 characters). It never changes once published."
+        ),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    package_order = models.PositiveSmallIntegerField(
+        _("order in the package"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Where the document comes among its event's documents: 1 first. Empty: "
+            "by its kind (declarations and treaties first, letters of intent last)."
+        ),
+    )
     event = models.ForeignKey(
         Event,
         verbose_name=_("event"),
@@ -275,6 +335,16 @@ class Document(TranslatedModel):
 
     def get_absolute_url(self):
         return reverse("agreements:document-detail", kwargs={"slug": self.slug})
+
+    def slug_from(self):
+        """A new document's address, from its title (or its kind and date where the
+        title has no Latin letters)."""
+        return unique_slug(
+            Document,
+            self.title,
+            fallback=f"{self.kind or 'document'}-{self.signed_on or ''}",
+            exclude_pk=self.pk,
+        )
 
     def natural_key(self):
         return (self.slug,)

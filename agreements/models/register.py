@@ -15,7 +15,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..languages import country_name
+from ..languages import country_name, with_article
+from ..slugs import unique_slug
 
 
 class Confidence(models.TextChoices):
@@ -105,6 +106,8 @@ class TranslatedModel(models.Model):
 
     def save(self, *args, **kwargs):
         with translation.override(settings.LANGUAGE_CODE):
+            if hasattr(self, "slug_from") and not self.slug:
+                self.slug = self.slug_from()
             super().save(*args, **kwargs)
 
 
@@ -168,6 +171,12 @@ class Country(models.Model):
         a code CLDR does not know)."""
         return country_name(self.code, self.name)
 
+    @property
+    def name_in_sentence(self):
+        """``local_name`` as it reads in a sentence: "a party from the United
+        Kingdom"."""
+        return with_article(self.local_name)
+
     def natural_key(self):
         return (self.code,)
 
@@ -227,7 +236,16 @@ class Body(TranslatedModel):
 
     name = models.CharField(_("name"), max_length=300)
     short_name = models.CharField(_("short name or acronym"), max_length=50, blank=True)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The body's address. Leave it empty to make it from the English name "
+            "(whole words, at most 100 characters)."
+        ),
+    )
     country = models.ForeignKey(
         Country,
         verbose_name=_("country"),
@@ -267,6 +285,12 @@ class Body(TranslatedModel):
 
     def get_absolute_url(self):
         return reverse("agreements:body-detail", kwargs={"slug": self.slug})
+
+    def slug_from(self):
+        """A new body's address, from its English name."""
+        return unique_slug(
+            Body, self.name_en_gb or "", fallback="body", exclude_pk=self.pk
+        )
 
     def natural_key(self):
         return (self.slug,)
@@ -448,7 +472,16 @@ class Event(TranslatedModel):
         OTHER = "other", _("other")
 
     title = models.CharField(_("title"), max_length=300)
-    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=120,
+        unique=True,
+        blank=True,
+        help_text=_(
+            "The event's address. Leave it empty to make it from the English title "
+            "and the date (whole words, at most 100 characters)."
+        ),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.OTHER)
     date = models.DateField(_("date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -512,6 +545,17 @@ class Event(TranslatedModel):
 
     def get_absolute_url(self):
         return reverse("agreements:event-detail", kwargs={"slug": self.slug})
+
+    def slug_from(self):
+        """A new event's address: its English title and its date, so that the next
+        visit of the same kind has its own ("state-visit-to-astana-2023-04-10")."""
+        return unique_slug(
+            Event,
+            self.title_en_gb or "",
+            fallback=self.kind or "event",
+            suffix=f"-{self.date.isoformat()}" if self.date else "",
+            exclude_pk=self.pk,
+        )
 
     def natural_key(self):
         return (self.slug,)

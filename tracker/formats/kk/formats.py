@@ -10,3 +10,6 @@ FIRST_DAY_OF_WEEK = 1  # Monday
 DECIMAL_SEPARATOR = ","
 THOUSAND_SEPARATOR = "\xa0"  # non-breaking space
 NUMBER_GROUPING = 3
+# Dates are typed and shown in the admin as ISO first ("2025-11-12"): unambiguous
+# for staff of every country; the local form is accepted too.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"]

@@ -1,2 +1,5 @@
 # A day and month in the genitive, as in Django's full Russian date ("12 ноября").
 MONTH_DAY_FORMAT = "j E"
+# Dates are typed and shown in the admin as ISO first ("2025-11-12"): unambiguous
+# for staff of every country; the local form is accepted too.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"]

@@ -1,0 +1,3 @@
+# Dates are typed and shown in the admin as ISO first ("2025-11-12"): unambiguous
+# for staff of every country; the local form is accepted too.
+DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"]
