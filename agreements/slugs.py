@@ -26,12 +26,17 @@ def cut(slug, max_length=MAX_LENGTH):
     return "-".join(words)
 
 
-def unique_slug(model, text, *, fallback, suffix="", exclude_pk=None):
+def unique_slug(model, text, *, fallback, suffix="", exclude_pk=None, within=None):
     """A slug of ``text`` (or of ``fallback`` where ``text`` has no Latin letter or
     digit), ending in ``suffix`` (``-2023-04-10``), that no other ``model`` record
-    has: ``-2``, ``-3``... are added until none does."""
+    (of those matching the lookups ``within``, if given) has: ``-2``, ``-3``... are
+    added until none does."""
     base = slugify(text) or slugify(fallback)
-    taken = model._default_manager.exclude(pk=exclude_pk).values_list("slug", flat=True)
+    taken = (
+        model._default_manager.filter(**(within or {}))
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
     number = 1
     while True:
         ending = suffix if number == 1 else f"{suffix}-{number}"

@@ -172,3 +172,44 @@ def test_the_document_form_says_what_a_new_title_looks_like_while_typing(page):
     page.locator("#id_title").fill("Memorandum on cooperation in astronomy")
     expect(warning).to_be_hidden()
     assert page.js_errors == []
+
+
+LONG_TITLE = (
+    "Memorandum of understanding between the Ministry of Health of the Republic of "
+    "Kazakhstan and the Ministry of Health of the Republic of Azerbaijan on "
+    "cooperation in the field of sanitary and epidemiological welfare of the "
+    "population"
+)
+
+
+def test_the_document_form_fits_a_1280_pixel_screen(page):
+    from tests.factories import ActionFactory, DocumentCitationFactory
+
+    document = bilateral_document(title=LONG_TITLE)
+    ActionFactory(document=document, clause="Article 3(2)")
+    DocumentCitationFactory(document=document, note="A long note. " * 20)
+    log_in(page, "alice")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(reverse("admin:agreements_document_change", args=[document.pk]))
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    # the title box shows most of a long title
+    assert page.locator("#id_title").bounding_box()["width"] >= 600
+    # the long title under the heading stays clear of History / View on site
+    text_right = page.evaluate(
+        """() => {
+          const range = document.createRange();
+          range.selectNodeContents(document.querySelector("#content > h2"));
+          return Math.max(...Array.from(range.getClientRects(), r => r.right));
+        }"""
+    )
+    tools = page.locator(".object-tools").bounding_box()
+    assert text_right <= tools["x"] + 1
+    # every inline's table fits its box, the actions' included
+    for group in page.locator(".inline-group .tabular").all():
+        outer = group.bounding_box()
+        table = group.locator("table").bounding_box()
+        assert table["x"] + table["width"] <= outer["x"] + outer["width"] + 1, (
+            group.evaluate("g => g.closest('.inline-group').id")
+        )
+    page.screenshot(path=screenshot_dir() / "admin-document-1280.png", full_page=True)

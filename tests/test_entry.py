@@ -270,3 +270,14 @@ def test_the_country_page_says_a_party_from_the_united_kingdom(client):
     with translation.override("en-gb"):
         content = client.get("/countries/gb/").content.decode()
     assert "with a party from the United Kingdom" in content
+
+
+def test_the_source_form_suggests_the_publishers_recorded(admin_client):
+    from tests.factories import SourceFactory
+
+    SourceFactory(publisher="Kazinform")
+    SourceFactory(publisher="AZERTAC")
+    content = admin_client.get(reverse("admin:agreements_source_add")).content.decode()
+    assert 'list="id_publisher-suggestions"' in content
+    assert '<datalist id="id_publisher-suggestions">' in content
+    assert '<option value="AZERTAC"><option value="Kazinform">' in content

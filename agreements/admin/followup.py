@@ -162,29 +162,27 @@ def follow_up_status_action(status):
 
 class ActionInline(VersionedInlineMixin, admin.TabularInline):
     """The document's commitments, edited in place; their statuses change only by
-    recording an update, from the action's own page. Their title and description
-    are the English ones here; the action's own page has a tab per language."""
+    recording an update, from the action's own page. The title is the English one
+    here; the action's own page has a tab per language, the description and the
+    contact."""
 
     model = Action
     formset = KeepsRecordedFieldsFormSet
     extra = 0
     show_change_link = True
     autocomplete_fields = ("responsible_bodies",)
-    prepopulated_fields = {"slug": ("title_en_gb",)}
+    # what a row needs, to fit the screen: the description, the focal person, the
+    # other languages and the completion are on the action's own page ("Change" on
+    # each row); the slug is made from the title (Action.slug_from)
     fields = (
         "title_en_gb",
-        "slug",
-        "description_en_gb",
         "basis",
         "clause",
         "responsible_bodies",
-        "focal_person",
-        "contact_email",
         "current_date",
         "status",
-        "completed_on",
     )
-    readonly_fields = ("current_date", "status", "completed_on")
+    readonly_fields = ("current_date", "status")
     formfield_overrides = {
         models.TextField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 30})}
     }

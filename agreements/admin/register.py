@@ -57,6 +57,7 @@ from .mixins import (
     admin_change_url,
     record_update_url,
 )
+from .widgets import PUBLISHERS_SUGGESTED, SuggestingTextInput
 
 
 def linked(obj):
@@ -206,6 +207,19 @@ class SourceAdmin(VersionedAdminMixin, HistoryAdmin):
     search_fields = ("url", "title", "publisher")
     date_hierarchy = "published_on"
     list_per_page = 50
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The publishers already recorded are offered as the name is typed, so that
+        # "Kazinform" is not entered again as "Kazinform (inform.kz)".
+        if db_field.name == "publisher":
+            kwargs["widget"] = SuggestingTextInput(
+                suggestions=Source.objects.exclude(publisher="")
+                .order_by("publisher")
+                .values_list("publisher", flat=True)
+                .distinct()[:PUBLISHERS_SUGGESTED],
+                attrs={"class": "vTextField"},
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 # --- Events ---------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..slugs import unique_slug
 from .documents import Document, Party
 from .register import (
     Body,
@@ -269,7 +270,11 @@ class Action(TranslatedModel, TodayAwareModel):
     slug = models.SlugField(
         _("slug"),
         max_length=120,
-        help_text=_("Unique within the document; part of its address."),
+        blank=True,
+        help_text=_(
+            "Unique within the document; part of its address. Leave it empty to make "
+            "it from the English title."
+        ),
     )
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -382,6 +387,17 @@ class Action(TranslatedModel, TodayAwareModel):
 
     def get_absolute_url(self):
         return f"{self.document.get_absolute_url()}#action-{self.slug}"
+
+    def slug_from(self):
+        """A new action's anchor, from its English title, unique within its
+        document."""
+        return unique_slug(
+            Action,
+            self.title_en_gb or "",
+            fallback="action",
+            exclude_pk=self.pk,
+            within={"document_id": self.document_id},
+        )
 
     def natural_key(self):
         return (*self.document.natural_key(), self.slug)
