@@ -213,3 +213,59 @@ def test_the_document_form_fits_a_1280_pixel_screen(page):
             group.evaluate("g => g.closest('.inline-group').id")
         )
     page.screenshot(path=screenshot_dir() / "admin-document-1280.png", full_page=True)
+
+
+def pick(page, select_id, text):
+    """Choose ``text`` in the admin autocomplete (select2) of ``select_id``."""
+    page.locator(f"#{select_id} + .select2 .select2-selection").click()
+    page.locator(".select2-search__field").last.fill(text)
+    page.locator(".select2-results__option", has_text=text).first.click()
+
+
+def test_staff_enter_a_signing_package_and_see_it_on_the_public_site(page):
+    from agreements.models import Event, Source
+    from tests.factories import BodyFactory, CountryFactory, EventFactory, SourceFactory
+
+    kz, az = CountryFactory(code="KZ"), CountryFactory(code="AZ")
+    event = EventFactory(city="Astana", country=kz, is_published=True)
+    SourceFactory(title="Kazinform: six documents signed in Astana")
+    BodyFactory(name="Ministry of Science of Kazakhstan", country=kz)
+    BodyFactory(name="Ministry of Science of Azerbaijan", country=az)
+    BodyFactory(name="Ministry of Culture of Kazakhstan", country=kz)
+    BodyFactory(name="Ministry of Culture of Azerbaijan", country=az)
+    existing = bilateral_document(title="Memorandum on cooperation in culture")
+    log_in(page, "alice")
+    page.goto(reverse("admin:agreements_event_change", args=[event.pk]))
+    page.get_by_role("link", name="Add its documents").click()
+
+    pick(page, "id_source", "Kazinform")
+    page.locator("#id_publish").check()
+    page.locator("#id_rows-0-title").fill("Memorandum on cooperation in science")
+    page.locator("#id_rows-0-kind").select_option("memorandum")
+    pick(page, "id_rows-0-first_body", "Science of Kazakhstan")
+    pick(page, "id_rows-0-second_body", "Science of Azerbaijan")
+    page.locator("#id_rows-1-title").fill("Memorandum on Cooperation in Culture")
+    page.locator("#id_rows-1-kind").select_option("memorandum")
+    pick(page, "id_rows-1-first_body", "Culture of Kazakhstan")
+    pick(page, "id_rows-1-second_body", "Culture of Azerbaijan")
+    page.get_by_role("button", name="Save the package").click()
+
+    # the second row looks like a document already recorded: nothing saved yet
+    expect(page.locator(".errornote")).to_contain_text("Nothing was saved")
+    row = page.locator("#row-2")
+    expect(row).to_contain_text(
+        "This looks like “Memorandum on cooperation in culture”"
+    )
+    expect(row.get_by_role("link", name=existing.title)).to_be_visible()
+    page.screenshot(path=screenshot_dir() / "admin-package-entry.png", full_page=True)
+    row.get_by_label("Not a duplicate").check()
+    page.get_by_role("button", name="Save the package").click()
+
+    expect(page.locator(".messagelist")).to_contain_text("2 documents added")
+    assert Event.objects.get(pk=event.pk).documents.count() == 2
+    assert Source.objects.count() == 1  # the one cited, nothing invented
+    page.goto(event.get_absolute_url())
+    expect(
+        page.get_by_role("link", name="Memorandum on cooperation in science")
+    ).to_be_visible()
+    assert page.js_errors == []

@@ -57,6 +57,7 @@ from .mixins import (
     admin_change_url,
     record_update_url,
 )
+from .package import package_view
 from .widgets import PUBLISHERS_SUGGESTED, SuggestingTextInput
 
 
@@ -281,6 +282,17 @@ class EventAdmin(
     def get_queryset(self, request):
         # Staff see every document recorded, published or not.
         return super().get_queryset(request).with_recorded_count(published_only=False)
+
+    def get_urls(self):
+        opts = self.model._meta
+        return [
+            path(
+                "<path:object_id>/package/",
+                self.admin_site.admin_view(partial(package_view, self)),
+                name=f"{opts.app_label}_{opts.model_name}_package",
+            ),
+            *super().get_urls(),
+        ]
 
     @admin.display(description=_("place"), ordering="city")
     def place(self, obj):
