@@ -269,3 +269,45 @@ def test_staff_enter_a_signing_package_and_see_it_on_the_public_site(page):
         page.get_by_role("link", name="Memorandum on cooperation in science")
     ).to_be_visible()
     assert page.js_errors == []
+
+
+def test_a_spreadsheet_with_one_bad_row_is_shown_and_nothing_is_saved(page):
+    from agreements.models import Document
+    from tests.factories import BodyFactory, CountryFactory
+    from tests.test_import_export import COLUMNS, a_row
+
+    kz, az = CountryFactory(code="KZ"), CountryFactory(code="AZ")
+    BodyFactory(
+        name="Ministry of Science and Higher Education", short_name="MSHE", country=kz
+    )
+    BodyFactory(name="Ministry of Science and Education", country=az)
+    rows = [
+        a_row(event=""),
+        a_row(event="", title="Protocol on geology", party_2_body="Ministry of Magic"),
+    ]
+    lines = [",".join(COLUMNS)] + [
+        ",".join(f'"{row[column]}"' for column in COLUMNS) for row in rows
+    ]
+    log_in(page, "alice")
+    page.goto(reverse("admin:agreements_document_changelist"))
+    page.get_by_role("link", name="Import").click()
+    expect(page.get_by_role("link", name="XLSX")).to_be_visible()  # the template
+    page.locator("#id_import_file").set_input_files(
+        files=[
+            {
+                "name": "memoranda.csv",
+                "mimeType": "text/csv",
+                "buffer": "\n".join(lines).encode(),
+            }
+        ]
+    )
+    page.locator("#id_format").select_option(label="csv")
+    page.get_by_role("button", name="Submit").click()
+
+    expect(
+        page.get_by_text("No body in the register is called “Ministry of Magic”")
+    ).to_be_visible()
+    expect(page.locator("input[name=confirm]")).to_have_count(0)
+    page.screenshot(path=screenshot_dir() / "admin-import-dry-run.png", full_page=True)
+    assert not Document.objects.exists()
+    assert page.js_errors == []

@@ -90,6 +90,7 @@ def test_admin_pages_and_their_scripts_break_no_rule_of_the_policy(
         f"/admin/agreements/document/{document.pk}/history/",
         f"/admin/agreements/event/{event.pk}/change/",
         f"/admin/agreements/event/{event.pk}/package/",
+        "/admin/agreements/document/import/",
         "/admin/agreements/action/add/",
         "/admin/agreements/progressupdate/add/",
         "/admin/auth/user/add/",

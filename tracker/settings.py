@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "csp",
     "axes",
     "django_ratelimit",
+    "import_export",
     "agreements",
 ]
 
@@ -219,6 +220,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # in a language without the text shows the English, marked as such.
 MODELTRANSLATION_DEFAULT_LANGUAGE = LANGUAGE_CODE
 MODELTRANSLATION_FALLBACK_LANGUAGES = (LANGUAGE_CODE,)
+# Spreadsheet import and export of documents (agreements/imports.py): importing
+# needs the right to add documents, exporting the right to view them.
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
+IMPORT_EXPORT_USE_TRANSACTIONS = True
 # the admin's language tabs, from our own static files (the CSP allows no CDN);
 # modeltranslation reads this setting without its prefix
 JQUERY_UI_URL = "agreements/vendor/jquery-ui/jquery-ui.min.js"

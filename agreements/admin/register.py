@@ -5,14 +5,19 @@ from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from ..imports import DocumentResource
 from ..models import (
     Action,
     Body,
@@ -461,6 +466,7 @@ class DocumentTitleInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
+    ImportExportMixin,
     VersionedAdminMixin,
     PublishingAdminMixin,
     RecordsUpdatesMixin,
@@ -469,6 +475,10 @@ class DocumentAdmin(
     HistoryAdmin,
 ):
     form = DocumentAdminForm
+    # spreadsheets in and out (agreements/imports.py)
+    resource_classes = [DocumentResource]
+    formats = [CSV, XLSX]
+    import_template_name = "admin/agreements/document/import.html"
     list_display = (
         "title",
         "kind",
@@ -583,6 +593,42 @@ class DocumentAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).with_parties()
 
+    def export_action(self, request):
+        """The changelist's documents (its filters kept) as CSV or, with
+        ``file_format=xlsx``, XLSX: straight away, without django-import-export's
+        field-choice page, whose inline scripts and styles the CSP refuses."""
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        request.GET = request.GET.copy()
+        extension = request.GET.pop("file_format", ["csv"])[-1]
+        kinds = {"csv": CSV, "xlsx": XLSX}
+        if extension not in kinds:
+            return HttpResponseBadRequest("file_format: csv or xlsx")
+        file_format = kinds[extension]()
+        queryset = self.get_export_queryset(request)
+        data = self.get_export_data(file_format, request, queryset, encoding="utf-8")
+        response = HttpResponse(data, content_type=file_format.get_content_type())
+        name = self.get_export_filename(request, queryset, file_format)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+    def import_template_view(self, request, extension):
+        """An empty spreadsheet with the import's columns."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        kinds = {"csv": CSV, "xlsx": XLSX}
+        if extension not in kinds:
+            raise Http404
+        file_format = kinds[extension]()
+        data = file_format.export_data(
+            DocumentResource().export(Document.objects.none())
+        )
+        response = HttpResponse(data, content_type=file_format.get_content_type())
+        response["Content-Disposition"] = (
+            f'attachment; filename="documents-template.{extension}"'
+        )
+        return response
+
     def get_urls(self):
         opts = self.model._meta
         return [
@@ -590,6 +636,11 @@ class DocumentAdmin(
                 "duplicates/",
                 self.admin_site.admin_view(partial(duplicates_view, self)),
                 name=f"{opts.app_label}_{opts.model_name}_duplicates",
+            ),
+            path(
+                "import-template.<str:extension>",
+                self.admin_site.admin_view(self.import_template_view),
+                name=f"{opts.app_label}_{opts.model_name}_import_template",
             ),
             *super().get_urls(),
         ]

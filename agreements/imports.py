@@ -1,0 +1,348 @@
+"""Documents in and out of spreadsheets (django-import-export), CSV or XLSX.
+
+A row is a document with its event, its two parties and the source that reports it.
+Bodies and countries are matched, never made: a body by its name or short name in
+any language or a former name (with its country's ISO code or name where two bodies
+share a name); a country by its ISO code or its name. A row whose body or country
+matches nothing is an error that names it. A row that looks like a document already
+in the register (``agreements.duplicates``) is an error too, unless its
+"not a duplicate" column says yes. The admin's dry run lists every row's result
+before anything is saved; the import is all or nothing (one transaction); each
+document saved is in its history; an editor's import makes drafts.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils import timezone
+from import_export import fields, resources, widgets
+
+from .duplicates import likely_duplicates
+from .languages import country_name
+from .models import (
+    Body,
+    BodyName,
+    Confidence,
+    Country,
+    Document,
+    DocumentCitation,
+    Event,
+    Party,
+    PartyCitation,
+    Source,
+)
+from .search import language_columns
+from .services import can_publish
+
+YES = {"yes", "y", "true", "1", "x", "да", "иә", "bəli"}
+SIDES = (1, 2)
+
+
+def _text(value):
+    return ("" if value is None else str(value)).strip()
+
+
+class Matcher:
+    """Countries and bodies by what a spreadsheet calls them, each name looked up
+    once an import."""
+
+    def __init__(self):
+        self._countries = None
+        self._bodies = {}
+
+    def country(self, text):
+        """The country ``text`` names (ISO code or name, in any of the site's
+        languages), or ``None``."""
+        text = _text(text)
+        if not text:
+            return None
+        if self._countries is None:
+            self._countries = {}
+            for country in Country.objects.all():
+                names = {country.code, country.name}
+                names |= {
+                    country_name(country.code, country.name, language)
+                    for language in ("en-gb", "ru", "kk", "az")
+                }
+                for name in names:
+                    self._countries.setdefault(name.casefold(), country)
+        return self._countries.get(text.casefold())
+
+    def body(self, name, country_text=""):
+        """``(body, error)``: the one body called ``name`` (in ``country_text``, if
+        given), or why there is none."""
+        name = _text(name)
+        key = (name.casefold(), _text(country_text).casefold())
+        if key not in self._bodies:
+            self._bodies[key] = self._find_body(name, country_text)
+        return self._bodies[key]
+
+    def _find_body(self, name, country_text):
+        if not name:
+            return None, "Give the party's body."
+        called = Q()
+        for column in (*language_columns("name"), *language_columns("short_name")):
+            called |= Q(**{f"{column}__iexact": name})
+        former = BodyName.objects.filter(
+            Q(name__iexact=name) | Q(short_name__iexact=name)
+        ).values("body_id")
+        candidates = Body.objects.filter(called | Q(pk__in=former))
+        if _text(country_text):
+            country = self.country(country_text)
+            if country is None:
+                return None, f"No country is called or coded “{_text(country_text)}”."
+            candidates = candidates.filter(country=country)
+        found = list(candidates.select_related("country")[:2])
+        if not found:
+            return None, (
+                f"No body in the register is called “{name}”: add it in the admin "
+                "first (nothing is made from a spreadsheet)."
+            )
+        if len(found) > 1:
+            return None, (
+                f"More than one body is called “{name}”: give its country's ISO code."
+            )
+        return found[0], ""
+
+
+class DocumentResource(resources.ModelResource):
+    """A document a row: its own columns, its event by slug, its two parties and the
+    source that reports it."""
+
+    slug = fields.Field(attribute="slug", column_name="slug")
+    title = fields.Field(attribute="title", column_name="title")
+    kind = fields.Field(attribute="kind", column_name="kind")
+    signed_on = fields.Field(
+        attribute="signed_on",
+        column_name="signed_on",
+        widget=widgets.DateWidget(format="%Y-%m-%d"),
+    )
+    signed_city = fields.Field(attribute="signed_city", column_name="signed_city")
+    signed_country = fields.Field(column_name="signed_country")
+    event = fields.Field(
+        attribute="event",
+        column_name="event",
+        widget=widgets.ForeignKeyWidget(Event, field="slug"),
+    )
+    legal_status = fields.Field(attribute="legal_status", column_name="legal_status")
+    summary = fields.Field(attribute="summary_en_gb", column_name="summary")
+    party_1_body = fields.Field(column_name="party_1_body")
+    party_1_country = fields.Field(column_name="party_1_country")
+    party_1_signatory = fields.Field(column_name="party_1_signatory")
+    party_2_body = fields.Field(column_name="party_2_body")
+    party_2_country = fields.Field(column_name="party_2_country")
+    party_2_signatory = fields.Field(column_name="party_2_signatory")
+    source_url = fields.Field(column_name="source_url")
+    source_publisher = fields.Field(column_name="source_publisher")
+    source_confidence = fields.Field(column_name="source_confidence")
+    published = fields.Field(column_name="published")
+    not_a_duplicate = fields.Field(column_name="not_a_duplicate")
+
+    class Meta:
+        model = Document
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            "title",
+            "kind",
+            "signed_on",
+            "signed_city",
+            "signed_country",
+            "event",
+            "legal_status",
+            "summary",
+            "party_1_body",
+            "party_1_country",
+            "party_1_signatory",
+            "party_2_body",
+            "party_2_country",
+            "party_2_signatory",
+            "source_url",
+            "source_publisher",
+            "source_confidence",
+            "published",
+            "not_a_duplicate",
+        )
+        export_order = fields
+        use_transactions = True
+        skip_unchanged = False
+        report_skipped = True
+        clean_model_instances = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.matcher = Matcher()
+
+    def import_data(self, dataset, *args, **kwargs):
+        # all or nothing: a row that is invalid rolls back the rows before it too
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+    # --- Export ---------------------------------------------------------------------
+
+    def filter_export(self, queryset, *args, **kwargs):
+        return queryset.select_related("event", "signed_country").prefetch_related(
+            "parties__body__country", "citations__source"
+        )
+
+    def _party(self, document, side):
+        parties = sorted(document.parties.all(), key=lambda p: (p.order, p.pk))
+        return parties[side - 1] if len(parties) >= side else None
+
+    def dehydrate_signed_country(self, document):
+        return document.signed_country.code if document.signed_country_id else ""
+
+    def _party_column(self, document, side, what):
+        party = self._party(document, side)
+        if party is None:
+            return ""
+        return {
+            "body": party.body.name_en_gb,
+            "country": party.body.country.code,
+            "signatory": party.signatory_name,
+        }[what]
+
+    def dehydrate_party_1_body(self, document):
+        return self._party_column(document, 1, "body")
+
+    def dehydrate_party_1_country(self, document):
+        return self._party_column(document, 1, "country")
+
+    def dehydrate_party_1_signatory(self, document):
+        return self._party_column(document, 1, "signatory")
+
+    def dehydrate_party_2_body(self, document):
+        return self._party_column(document, 2, "body")
+
+    def dehydrate_party_2_country(self, document):
+        return self._party_column(document, 2, "country")
+
+    def dehydrate_party_2_signatory(self, document):
+        return self._party_column(document, 2, "signatory")
+
+    def _citation(self, document):
+        citations = sorted(document.citations.all(), key=lambda c: c.pk)
+        return citations[0] if citations else None
+
+    def dehydrate_source_url(self, document):
+        citation = self._citation(document)
+        return citation.source.url if citation else ""
+
+    def dehydrate_source_publisher(self, document):
+        citation = self._citation(document)
+        return citation.source.publisher if citation else ""
+
+    def dehydrate_source_confidence(self, document):
+        citation = self._citation(document)
+        return citation.confidence if citation else ""
+
+    def dehydrate_published(self, document):
+        return "yes" if document.is_published else "no"
+
+    def dehydrate_not_a_duplicate(self, document):
+        return ""
+
+    # --- Import ---------------------------------------------------------------------
+
+    def get_instance(self, instance_loader, row):
+        if not _text(row.get("slug")):
+            return None  # a new document: its slug is made from its title
+        return super().get_instance(instance_loader, row)
+
+    def import_instance(self, instance, row, **kwargs):
+        errors = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        country_text = _text(row.get("signed_country"))
+        instance.signed_country = self.matcher.country(country_text)
+        if country_text and instance.signed_country is None:
+            errors["signed_country"] = [
+                f"No country is called or coded “{country_text}”."
+            ]
+        bodies = []
+        for side in SIDES:
+            body, problem = self.matcher.body(
+                row.get(f"party_{side}_body"), row.get(f"party_{side}_country")
+            )
+            if problem:
+                errors[f"party_{side}_body"] = [problem]
+            bodies.append(body)
+        if all(bodies) and bodies[0] == bodies[1]:
+            errors["party_2_body"] = ["The two parties are the same body."]
+        confidence = _text(row.get("source_confidence")).lower() or Confidence.REPORTED
+        if confidence not in Confidence.values:
+            errors["source_confidence"] = [
+                f"“{confidence}” is not one of: {', '.join(Confidence.values)}."
+            ]
+        if not _text(row.get("source_url")):
+            errors["source_url"] = ["Give the source that reports the document."]
+        if (
+            instance.pk is None
+            and not errors
+            and _text(row.get("not_a_duplicate")).lower() not in YES
+        ):
+            matches = likely_duplicates(
+                title=instance.title,
+                signed_on=instance.signed_on,
+                body_ids=[body.pk for body in bodies],
+            )
+            if matches:
+                errors["title"] = [
+                    "This looks like "
+                    + "; ".join(
+                        f"“{m.document.title}” ({m.document.signed_on}, "
+                        f"{m.document.slug})"
+                        for m in matches
+                    )
+                    + ": put yes in not_a_duplicate if it is another document."
+                ]
+        if not instance.legal_status:
+            instance.legal_status = Document.LegalStatus.SIGNED
+        if errors:
+            raise ValidationError(errors)
+        instance._import_bodies = bodies
+        instance._import_confidence = confidence
+        instance._change_reason = "spreadsheet import"
+
+    def before_save_instance(self, instance, row, **kwargs):
+        user = kwargs.get("user")
+        wanted = _text(row.get("published")).lower() in YES
+        if instance.pk is None:
+            publish = wanted and can_publish(user, Document)
+            instance.is_published = publish
+            instance.published_by = user if publish else None
+            instance.published_at = timezone.now() if publish else None
+        # an existing document keeps its publication: publishers change it on its page
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if kwargs.get("dry_run") and not kwargs.get("use_transactions", True):
+            return
+        source, _created = Source.objects.get_or_create(
+            url=_text(row.get("source_url")),
+            defaults={"publisher": _text(row.get("source_publisher"))},
+        )
+        confidence = instance._import_confidence
+        DocumentCitation.objects.get_or_create(
+            document=instance,
+            source=source,
+            claim="signing",
+            defaults={"confidence": confidence},
+        )
+        existing = {party.order: party for party in instance.parties.all()}
+        for side, body in zip(SIDES, instance._import_bodies, strict=True):
+            signatory = _text(row.get(f"party_{side}_signatory"))
+            party = existing.get(side)
+            if party is None:
+                party = Party.objects.create(
+                    document=instance, body=body, order=side, signatory_name=signatory
+                )
+            elif (party.body_id, party.signatory_name) != (body.pk, signatory):
+                party.body, party.signatory_name = body, signatory
+                party.save()
+            PartyCitation.objects.get_or_create(
+                party=party,
+                source=source,
+                claim="signatory" if signatory else "party",
+                defaults={"confidence": confidence},
+            )

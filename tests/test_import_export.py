@@ -1,0 +1,342 @@
+"""Documents in and out of spreadsheets: a dry run that lists every row's result, an
+all-or-nothing import that makes nothing up, history, drafts for editors, and a
+template with the columns."""
+
+import csv
+import io
+from http import HTTPStatus
+
+import pytest
+import tablib
+from django.contrib.auth.models import Group
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from agreements.imports import DocumentResource
+from agreements.models import Document, PartyCitation, Source
+from tests.factories import (
+    BodyFactory,
+    BodyNameFactory,
+    CountryFactory,
+    EventFactory,
+    bilateral_document,
+)
+
+pytestmark = pytest.mark.django_db
+
+COLUMNS = [
+    "slug",
+    "title",
+    "kind",
+    "signed_on",
+    "signed_city",
+    "signed_country",
+    "event",
+    "legal_status",
+    "summary",
+    "party_1_body",
+    "party_1_country",
+    "party_1_signatory",
+    "party_2_body",
+    "party_2_country",
+    "party_2_signatory",
+    "source_url",
+    "source_publisher",
+    "source_confidence",
+    "published",
+    "not_a_duplicate",
+]
+
+
+@pytest.fixture
+def register():
+    kz, az = CountryFactory(code="KZ"), CountryFactory(code="AZ")
+    science_kz = BodyFactory(
+        name="Ministry of Science and Higher Education", short_name="MSHE", country=kz
+    )
+    science_az = BodyFactory(name="Ministry of Science and Education", country=az)
+    culture_az = BodyFactory(name="Ministry of Culture", country=az)
+    BodyFactory(name="Ministry of Culture", country=kz)  # the same name elsewhere
+    BodyNameFactory(body=culture_az, name="Ministry of Culture and Tourism")
+    event = EventFactory(slug="astana-2023", country=kz)
+    return {
+        "kz": kz,
+        "science_kz": science_kz,
+        "science_az": science_az,
+        "culture_az": culture_az,
+        "event": event,
+    }
+
+
+def a_row(**values):
+    row = dict.fromkeys(COLUMNS, "")
+    row.update(
+        title="Memorandum on cooperation in science",
+        kind="memorandum",
+        signed_on="2023-04-10",
+        signed_city="Astana",
+        signed_country="KZ",
+        event="astana-2023",
+        party_1_body="MSHE",
+        party_1_signatory="Sayasat Nurbek",
+        party_2_body="Ministry of Science and Education",
+        source_url="https://www.inform.kz/en/six-documents",
+        source_publisher="Kazinform",
+        source_confidence="reported",
+    )
+    row.update(values)
+    return row
+
+
+def dataset(*rows):
+    data = tablib.Dataset(headers=COLUMNS)
+    for row in rows:
+        data.append([row[column] for column in COLUMNS])
+    return data
+
+
+def run(data, user=None, dry_run=True):
+    return DocumentResource().import_data(
+        data, dry_run=dry_run, use_transactions=True, user=user, raise_errors=False
+    )
+
+
+def errors_of(result):
+    return {row.number: row.error.message_dict for row in result.invalid_rows}
+
+
+# --- The import -----------------------------------------------------------------------
+
+
+def test_a_dry_run_lists_each_row_and_saves_nothing(register, admin_user):
+    data = dataset(
+        a_row(),
+        a_row(
+            title="Memorandum on culture",
+            party_1_body="Ministry of Culture",
+            party_1_country="AZ",
+            party_2_body="MSHE",
+        ),
+    )
+    result = run(data, user=admin_user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.rows] == ["new", "new"]
+    assert not Document.objects.exists()
+    assert not Source.objects.exists()
+
+
+def test_the_import_makes_documents_with_parties_sources_and_history(
+    register, admin_user
+):
+    result = run(dataset(a_row()), user=admin_user, dry_run=False)
+    assert not result.has_validation_errors()
+    document = Document.objects.get()
+    assert document.slug == "memorandum-on-cooperation-in-science"
+    assert document.event == register["event"]
+    assert document.signed_country == register["kz"]
+    parties = list(document.parties.order_by("order"))
+    assert [p.body for p in parties] == [register["science_kz"], register["science_az"]]
+    assert parties[0].signatory_name == "Sayasat Nurbek"
+    (citation,) = document.citations.all()
+    assert (citation.source.url, citation.source.publisher, citation.confidence) == (
+        "https://www.inform.kz/en/six-documents",
+        "Kazinform",
+        "reported",
+    )
+    assert PartyCitation.objects.filter(party__document=document).count() == 2
+    (record,) = document.history.all()
+    assert record.history_change_reason == "spreadsheet import"
+
+
+def test_bodies_are_matched_by_short_and_former_names_and_never_invented(register):
+    rows = [
+        a_row(party_2_body="Ministry of Culture and Tourism"),  # a former name
+        a_row(title="Protocol", party_2_body="Ministry of Magic"),
+        a_row(title="Agreement", party_2_body="Ministry of Culture"),  # two of them
+        a_row(title="Treaty", party_2_body="Ministry of Culture", party_2_country="XX"),
+        a_row(title="Statement", signed_country="Atlantis"),
+    ]
+    result = run(dataset(*rows))
+    errors = errors_of(result)
+    assert 1 not in errors
+    assert (
+        "No body in the register is called “Ministry of Magic”"
+        in (errors[2]["party_2_body"][0])
+    )
+    assert (
+        "More than one body is called “Ministry of Culture”"
+        in (errors[3]["party_2_body"][0])
+    )
+    assert errors[4]["party_2_body"] == ["No country is called or coded “XX”."]
+    assert errors[5]["signed_country"] == ["No country is called or coded “Atlantis”."]
+    assert Document.objects.count() == 0
+
+
+def test_one_bad_row_and_nothing_is_imported(register, admin_user):
+    rows = [a_row(), a_row(title="Protocol", kind="pamphlet")]
+    result = run(dataset(*rows), user=admin_user, dry_run=False)
+    assert result.has_validation_errors()
+    assert "kind" in errors_of(result)[2]
+    assert not Document.objects.exists()
+
+
+def test_a_look_alike_needs_yes_in_not_a_duplicate(register, admin_user):
+    bilateral_document(title="Memorandum on Cooperation in Science")
+    result = run(dataset(a_row()), user=admin_user)
+    (message,) = errors_of(result)[1]["title"]
+    assert message.startswith("This looks like “Memorandum on Cooperation in Science”")
+    result = run(dataset(a_row(not_a_duplicate="yes")), user=admin_user)
+    assert not result.has_validation_errors()
+
+
+def test_an_editors_import_makes_drafts_and_a_publishers_may_publish(
+    register, django_user_model
+):
+    editor = django_user_model.objects.create_user("editor", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    publisher = django_user_model.objects.create_user("publisher", is_staff=True)
+    publisher.groups.add(Group.objects.get(name="Publishers"))
+    result = run(dataset(a_row(published="yes")), user=editor, dry_run=False)
+    assert not result.has_errors(), [e.error for e in result.base_errors] + [
+        e.error for row in result.rows for e in row.errors
+    ]
+    assert not Document.objects.get().is_published
+    run(
+        dataset(
+            a_row(title="Agreement on transit", signed_on="2023-05-02", published="yes")
+        ),
+        user=publisher,
+        dry_run=False,
+    )
+    published = Document.objects.get(title="Agreement on transit")
+    assert published.is_published and published.published_by == publisher
+
+
+def test_a_row_with_a_known_slug_changes_that_document(register, admin_user):
+    run(dataset(a_row()), user=admin_user, dry_run=False)
+    document = Document.objects.get()
+    result = run(
+        dataset(a_row(slug=document.slug, signed_city="Aktau")),
+        user=admin_user,
+        dry_run=False,
+    )
+    assert [row.import_type for row in result.rows] == ["update"]
+    document.refresh_from_db()
+    assert document.signed_city == "Aktau"
+    assert Document.objects.count() == 1
+
+
+# --- Export and the template ----------------------------------------------------------
+
+
+def test_the_export_has_the_parties_and_the_source(register, admin_user):
+    run(dataset(a_row()), user=admin_user, dry_run=False)
+    exported = DocumentResource().export()
+    assert exported.headers == COLUMNS
+    (row,) = exported.dict
+    assert row["party_1_body"] == "Ministry of Science and Higher Education"
+    assert row["party_2_country"] == "AZ"
+    assert row["source_url"] == "https://www.inform.kz/en/six-documents"
+    # and it imports back as a change of the same document
+    result = run(exported, user=admin_user)
+    assert [r.import_type for r in result.rows] == ["update"]
+
+
+@pytest.mark.parametrize("extension", ["csv", "xlsx"])
+def test_a_template_shows_the_columns(admin_client, extension):
+    url = reverse("admin:agreements_document_import_template", args=[extension])
+    response = admin_client.get(url)
+    assert response.status_code == HTTPStatus.OK
+    if extension == "csv":
+        header = next(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    else:
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        header = [cell.value for cell in next(sheet.iter_rows())]
+    assert header == COLUMNS
+
+
+def test_an_unknown_template_format_is_a_404(admin_client):
+    url = reverse("admin:agreements_document_import_template", args=["pdf"])
+    assert admin_client.get(url).status_code == HTTPStatus.NOT_FOUND
+
+
+# --- Through the admin ----------------------------------------------------------------
+
+
+def upload(client, rows):
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(row)
+    file = io.BytesIO(text.getvalue().encode())
+    file.name = "documents.csv"
+    return client.post(
+        reverse("admin:agreements_document_import"),
+        {"import_file": file, "format": "0", "resource": "0"},
+    )
+
+
+def test_the_admin_shows_the_dry_run_then_imports_on_confirmation(
+    admin_client, register
+):
+    response = upload(admin_client, [a_row()])
+    assert response.status_code == HTTPStatus.OK
+    assert "confirm_form" in response.context
+    assert not Document.objects.exists()
+    confirm = response.context["confirm_form"]
+    data = {name: confirm[name].value() for name in confirm.fields}
+    response = admin_client.post(
+        reverse("admin:agreements_document_process_import"), data
+    )
+    assert response.status_code == HTTPStatus.FOUND
+    assert Document.objects.count() == 1
+
+
+def test_the_admin_lists_a_bad_rows_reason_and_offers_no_confirmation(
+    admin_client, register
+):
+    response = upload(admin_client, [a_row(), a_row(party_2_body="Ministry of Magic")])
+    assert response.status_code == HTTPStatus.OK
+    assert "confirm_form" not in response.context
+    assert "No body in the register is called “Ministry of Magic”" in (
+        response.content.decode()
+    ).replace("&#x201C;", "“").replace("&#x201D;", "”")
+    assert not Document.objects.exists()
+
+
+@pytest.mark.parametrize("file_format", ["", "xlsx"])
+def test_the_changelist_exports_its_filtered_documents(
+    admin_client, register, admin_user, file_format
+):
+    run(dataset(a_row()), user=admin_user, dry_run=False)
+    run(
+        dataset(
+            a_row(title="Treaty on friendship", kind="treaty", signed_on="2020-01-02")
+        ),
+        user=admin_user,
+        dry_run=False,
+    )
+    changelist = admin_client.get(reverse("admin:agreements_document_changelist"))
+    assert "Export XLSX" in changelist.content.decode()
+    params = {"kind__exact": "treaty"}
+    if file_format:
+        params["file_format"] = file_format
+    response = admin_client.get(reverse("admin:agreements_document_export"), params)
+    assert response.status_code == HTTPStatus.OK
+    if file_format == "xlsx":
+        sheet = load_workbook(io.BytesIO(response.content)).active
+        rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+        titles = [row[1] for row in rows[1:]]
+    else:
+        rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+        titles = [row[1] for row in rows[1:]]
+    assert rows[0] == COLUMNS
+    assert titles == ["Treaty on friendship"]
+
+
+def test_an_unknown_export_format_is_a_400(admin_client):
+    response = admin_client.get(
+        reverse("admin:agreements_document_export"), {"file_format": "pdf"}
+    )
+    assert response.status_code == HTTPStatus.BAD_REQUEST
