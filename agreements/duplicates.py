@@ -7,21 +7,12 @@ Staff see them while typing (the admin's ``duplicates/`` address, called by
 pairs already saved.
 """
 
-import re
 from dataclasses import dataclass
 
-from django.db.models.functions import Lower
-
 from .models import Document
+from .text import normalised
 
-#: How many documents matching every word of a title are compared with it.
-SEARCHED = 200
-
-
-def normalised(title):
-    """``title`` without case, punctuation or extra spaces: "Memorandum of
-    Understanding No. 5" and "memorandum of understanding no 5" are one."""
-    return " ".join(re.findall(r"\w+", (title or "").casefold()))
+__all__ = ["Match", "likely_duplicates", "normalised"]
 
 
 @dataclass(frozen=True)
@@ -38,13 +29,9 @@ def likely_duplicates(*, title="", signed_on=None, body_ids=(), exclude_pk=None)
     found = {}
     key = normalised(title)
     if key:
-        exact = Document.objects.alias(lower=Lower("title")).filter(
-            lower=title.strip().lower()
-        )
-        similar = Document.objects.search(key).only("pk", "title")[:SEARCHED]
-        for document in (*exact.only("pk", "title"), *similar):
-            if normalised(document.title) == key:
-                found[document.pk] = "title"
+        # Document.title_key holds each title normalised, indexed
+        for pk in Document.objects.filter(title_key=key).values_list("pk", flat=True):
+            found[pk] = "title"
     bodies = sorted({int(pk) for pk in body_ids if pk})
     if signed_on and len(bodies) >= 2:
         same = Document.objects.filter(signed_on=signed_on)

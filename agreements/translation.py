@@ -50,7 +50,7 @@ class ActionTranslation(TranslationOptions):
 simple_history.register(
     Document,
     m2m_fields=["topics"],
-    excluded_fields=["search_text", "search_vector", "version"],
+    excluded_fields=["search_text", "search_vector", "version", "title_key"],
 )
 simple_history.register(Event, excluded_fields=["version"])
 simple_history.register(Body, excluded_fields=["version"])

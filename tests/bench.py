@@ -489,6 +489,15 @@ def run_benchmark(name, url, args, static_debug):
         )
 
     report = render(name, args, pages, info, passes, static_debug)
+    imported = probe_subprocess(url, "import", args.documents, timeout=600)
+    report += (
+        f"\n\nSpreadsheet import of {imported.get('rows', '?')} new documents with "
+        f"two parties each (agreements/imports.py), in-process: dry run "
+        f"{imported.get('dry_run_seconds', '?')} s, import "
+        f"{imported.get('import_seconds', '?')} s (rows refused: "
+        f"{imported.get('import_invalid', '?')}, errors: "
+        f"{imported.get('import_errors', '?')}); the target is 30 s each."
+    )
     print(report)
     path = BENCH_DIR / f"results-{name}.md"
     path.write_text(report + "\n")

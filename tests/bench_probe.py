@@ -3,6 +3,7 @@ whose environment points at one database, it seeds the bench's extra document, l
 the pages to time, and counts each page's queries; each answer is a line of JSON."""
 
 import argparse
+import datetime
 import json
 import math
 import sys
@@ -21,7 +22,9 @@ from bench import (  # noqa: E402  (run as a script from tests/, like bench.py)
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("count", "pages", "page", "fifty", "staff"))
+    parser.add_argument(
+        "what", choices=("count", "pages", "page", "fifty", "staff", "import")
+    )
     parser.add_argument("--documents", type=int, required=True)
     parser.add_argument("--path")
     parser.add_argument(
@@ -59,6 +62,9 @@ def probe(what, documents, path=None, *, staff=False):
         return
     if what == "fifty":
         emit(fifty=add_fifty_actions())
+        return
+    if what == "import":
+        emit(**time_import(IMPORT_ROWS))
         return
 
     from django.db import connection
@@ -332,3 +338,59 @@ def view_list_query():
 
 if __name__ == "__main__":
     main()
+
+
+#: The spreadsheet the import is timed with: rows of documents with two parties,
+#: signed a day apart (so that no row looks like another).
+IMPORT_ROWS = 1000
+FIRST_DAY = datetime.date(2020, 1, 1)
+
+
+def time_import(rows):
+    """Seconds for the dry run and the import of a ``rows``-row spreadsheet of new
+    documents with two parties each, named as staff would name them (bodies by name
+    and country code), on this register; the import is rolled back afterwards."""
+    import tablib
+    from django.db import transaction
+
+    from agreements.imports import DocumentResource
+    from agreements.models import Body
+    from tests.test_import_export import COLUMNS
+
+    bodies = list(
+        Body.objects.select_related("country")
+        .order_by("pk")
+        .values_list("name_en_gb", "country__code")[:400]
+    )
+    firsts = [b for b in bodies if b[1] == bodies[0][1]]
+    others = [b for b in bodies if b[1] != bodies[0][1]]
+    data = tablib.Dataset(headers=COLUMNS)
+    for number in range(rows):
+        first, second = firsts[number % len(firsts)], others[number % len(others)]
+        row = dict.fromkeys(COLUMNS, "")
+        row.update(
+            title=f"Memorandum on imported cooperation number {number}",
+            kind="memorandum",
+            signed_on=(FIRST_DAY + datetime.timedelta(days=number)).isoformat(),
+            party_1_body=first[0],
+            party_1_country=first[1],
+            party_2_body=second[0],
+            party_2_country=second[1],
+            source_url=f"https://example.org/import/{number}",
+            source_publisher="Bench",
+            source_confidence="reported",
+        )
+        data.append([row[column] for column in COLUMNS])
+    times = {}
+    for name, dry_run in (("dry_run", True), ("import", False)):
+        with transaction.atomic():
+            started = time.perf_counter()
+            result = DocumentResource().import_data(
+                data, dry_run=dry_run, use_transactions=True, raise_errors=False
+            )
+            times[f"{name}_seconds"] = round(time.perf_counter() - started, 1)
+            times[f"{name}_invalid"] = len(result.invalid_rows)
+            times[f"{name}_errors"] = len(result.row_errors())
+            transaction.set_rollback(True)  # the bench register stays as it was
+    times["rows"] = rows
+    return times

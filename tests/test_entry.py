@@ -281,3 +281,17 @@ def test_the_source_form_suggests_the_publishers_recorded(admin_client):
     assert 'list="id_publisher-suggestions"' in content
     assert '<datalist id="id_publisher-suggestions">' in content
     assert '<option value="AZERTAC"><option value="Kazinform">' in content
+
+
+def test_every_save_keeps_the_normalised_title_fixtures_included():
+    from django.core.management import call_command
+
+    call_command("loaddata", "kz_az_2023", verbosity=0)  # raw saves
+    keys = dict(Document.objects.values_list("title", "title_key"))
+    assert keys and all(key == normalised(title) for title, key in keys.items())
+    document = bilateral_document(title="Roadmap, 2024–2026")
+    assert document.title_key == "roadmap 2024 2026"
+    document.title = "Roadmap: 2025"
+    document.save()
+    document.refresh_from_db()
+    assert document.title_key == "roadmap 2025"

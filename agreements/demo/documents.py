@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.text import capfirst
 
 from agreements import models
+from agreements.text import normalised
 
 from .draws import TODAY, Weighted, load, weighted
 from .rows import DEMO_PREFIX
@@ -178,6 +179,7 @@ class DocumentPlanner:
         kind_slug = kind.replace("_", "-")
         document = models.Document(
             title=title,
+            title_key=normalised(title),  # bulk_create sends no pre_save
             slug=(
                 f"{DEMO_PREFIX}{kind_slug}-{plan.first.lower()}-"
                 f"{plan.second.lower()}-{day.isoformat()}-{number}"

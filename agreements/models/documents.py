@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Lower
+from django.db.models.signals import pre_save
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from ..search import search_documents
 from ..slugs import unique_slug
+from ..text import normalised
 from .register import (
     Body,
     Citation,
@@ -151,6 +154,9 @@ class Document(TranslatedModel):
         UNKNOWN = "unknown", _("unknown")
 
     title = models.CharField(_("title"), max_length=500)
+    # the title without case, punctuation or extra spaces, kept by pre_save (below):
+    # what the duplicate check compares, through an index
+    title_key = models.CharField(max_length=500, editable=False, default="")
     slug = models.SlugField(
         _("slug"),
         max_length=120,
@@ -286,6 +292,8 @@ class Document(TranslatedModel):
             models.Index(
                 fields=("is_published", "title"), name="agreements_doc_pub_title"
             ),
+            # the duplicate check: a title as typed, normalised (agreements.duplicates)
+            models.Index(fields=("title_key",), name="agreements_doc_title_key"),
             # ?ordering=updated
             models.Index(
                 fields=("is_published", "-updated_at"),
@@ -670,3 +678,10 @@ class Relation(models.Model):
     @property
     def inverse_label(self):
         return self.INVERSE_LABELS[self.kind]
+
+
+@receiver(pre_save, sender=Document)
+def _keep_title_key(sender, instance, **kwargs):
+    """Every save, fixtures' raw ones included, keeps ``title_key``; ``bulk_create``
+    callers (the demo register) set it themselves."""
+    instance.title_key = normalised(instance.title)
