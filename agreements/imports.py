@@ -104,6 +104,19 @@ class Matcher:
         return found[0], ""
 
 
+class KnownRecord(widgets.ForeignKeyWidget):
+    """A record named by its ``field``; one the register lacks is the row's error,
+    named, not a failure of the import."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row=row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(
+                f"No {self.model._meta.verbose_name} has the {self.field} “{value}”."
+            ) from None
+
+
 class DocumentResource(resources.ModelResource):
     """A document a row: its own columns, its event by slug, its two parties and the
     source that reports it."""
@@ -121,7 +134,7 @@ class DocumentResource(resources.ModelResource):
     event = fields.Field(
         attribute="event",
         column_name="event",
-        widget=widgets.ForeignKeyWidget(Event, field="slug"),
+        widget=KnownRecord(Event, field="slug"),
     )
     legal_status = fields.Field(attribute="legal_status", column_name="legal_status")
     summary = fields.Field(attribute="summary_en_gb", column_name="summary")
@@ -346,3 +359,139 @@ class DocumentResource(resources.ModelResource):
                 claim="signatory" if signatory else "party",
                 defaults={"confidence": confidence},
             )
+
+
+# --- Events, bodies, sources ----------------------------------------------------------
+
+
+class _KeyedBySlug(resources.ModelResource):
+    """A record a row, found by its slug (empty for a new one, whose slug is then made
+    from its English name or title)."""
+
+    def get_instance(self, instance_loader, row):
+        if not _text(row.get("slug")):
+            return None
+        return super().get_instance(instance_loader, row)
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        instance._change_reason = "spreadsheet import"
+
+
+class BodyResource(_KeyedBySlug):
+    """A body a row: its names in each language, kind, country (ISO code) and parent
+    (slug). A body's name in a language is the name it uses itself."""
+
+    country = fields.Field(
+        attribute="country",
+        column_name="country",
+        widget=KnownRecord(Country, field="code"),
+    )
+    parent = fields.Field(
+        attribute="parent",
+        column_name="parent",
+        widget=KnownRecord(Body, field="slug"),
+    )
+
+    class Meta:
+        model = Body
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            *language_columns("name"),
+            *language_columns("short_name"),
+            "kind",
+            "country",
+            "parent",
+            "website",
+        )
+        export_order = fields
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if not _text(instance.name_en_gb):
+            raise ValidationError({"name_en_gb": ["Give the body's English name."]})
+
+    def import_data(self, dataset, *args, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+
+class EventResource(_KeyedBySlug):
+    """An event a row: its title in each language, kind, dates, place (country by ISO
+    code) and the number of documents the sources report. New events are drafts."""
+
+    country = fields.Field(
+        attribute="country",
+        column_name="country",
+        widget=KnownRecord(Country, field="code"),
+    )
+    date = fields.Field(
+        attribute="date", column_name="date", widget=widgets.DateWidget("%Y-%m-%d")
+    )
+    end_date = fields.Field(
+        attribute="end_date",
+        column_name="end_date",
+        widget=widgets.DateWidget("%Y-%m-%d"),
+    )
+
+    class Meta:
+        model = Event
+        import_id_fields = ("slug",)
+        fields = (
+            "slug",
+            *language_columns("title"),
+            "kind",
+            "date",
+            "end_date",
+            "city",
+            "country",
+            "documents_reported",
+        )
+        export_order = fields
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def import_instance(self, instance, row, **kwargs):
+        super().import_instance(instance, row, **kwargs)
+        if not _text(instance.title_en_gb):
+            raise ValidationError({"title_en_gb": ["Give the event's English title."]})
+
+    def import_data(self, dataset, *args, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+
+class SourceResource(resources.ModelResource):
+    """A source a row, found by its URL."""
+
+    published_on = fields.Field(
+        attribute="published_on",
+        column_name="published_on",
+        widget=widgets.DateWidget("%Y-%m-%d"),
+    )
+    accessed_on = fields.Field(
+        attribute="accessed_on",
+        column_name="accessed_on",
+        widget=widgets.DateWidget("%Y-%m-%d"),
+    )
+
+    class Meta:
+        model = Source
+        import_id_fields = ("url",)
+        fields = ("url", "title", "publisher", "published_on", "accessed_on")
+        export_order = fields
+        use_transactions = True
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+
+    def import_data(self, dataset, *args, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)

@@ -68,7 +68,22 @@ DEEP_PAGE = 3000
 STAFF_PAGES = (
     ("data quality, staff, cold", "/admin/agreements/data-quality/", True),
     ("data quality, staff, warm", "/admin/agreements/data-quality/", False),
+    # {event}: the event with the most documents (the probe says which)
+    (
+        "package entry, 20 rows",
+        "/admin/agreements/event/{event}/package/?rows=20",
+        False,
+    ),
+    ("spreadsheet import form", "/admin/agreements/document/import/", False),
 )
+
+
+def staff_pages(info):
+    """``STAFF_PAGES`` with this register's ids in their paths."""
+    params = info.get("staff_params", {})
+    return [(label, path.format(**params), cold) for label, path, cold in STAFF_PAGES]
+
+
 #: The bench's staff user, made by the probe when missing.
 STAFF_USERNAME = "bench-staff"
 SERVER_ENV = {
@@ -450,9 +465,12 @@ def run_benchmark(name, url, args, static_debug):
             counted = {"status": f"over {probe_timeout} s", "queries": "?"}
         info["plan"] = counted.pop("plan", info["plan"])
         info["queries"][path] = counted
-    staff = {"cookie": probe_subprocess(url, "staff", args.documents)["cookie"]}
+    staff = {
+        "cookie": probe_subprocess(url, "staff", args.documents)["cookie"],
+        "pages": staff_pages(info),
+    }
     info["staff_queries"] = {}
-    for path in dict.fromkeys(path for _label, path, _cold in STAFF_PAGES):
+    for path in dict.fromkeys(path for _label, path, _cold in staff_pages(info)):
         counted = probe_subprocess(
             url, "page", args.documents, path=path, timeout=probe_timeout, staff=True
         )
@@ -554,7 +572,7 @@ def time_staff_pages(browser, url, args, staff):
     they cache in both workers. Returns ``{label: PageResult}``."""
     headers = {"Cookie": staff["cookie"]}
     results = {}
-    for label, path, cold in STAFF_PAGES:
+    for label, path, cold in staff["pages"]:
         result = results[label] = PageResult()
         if not cold:
             for _round in range(WARM_ROUNDS):
@@ -700,7 +718,7 @@ def render(name, args, pages, info, passes, static_debug):
 def _staff_rows(info, uncached, warm, timeout):
     """The staff pages' rows, timed in whichever pass has them."""
     rows = []
-    for label, path, cold in STAFF_PAGES:
+    for label, path, cold in staff_pages(info):
         counted = info.get("staff_queries", {}).get(path, {})
         queries = counted.get("queries" if cold else "queries_warm", "")
         if counted.get("status") not in (None, 200):

@@ -160,7 +160,15 @@ def probe(what, documents, path=None, *, staff=False):
         if path and not (path in seen or seen.add(path))
     ]
 
+    # the event with the most documents: its package entry page is a staff page
+    busiest_event = (
+        models.Event.objects.annotate(n=Count("documents"))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
     emit(
+        staff_params={"event": busiest_event or 0},
         pages=pages,
         vendor=connection.vendor,
         documents=models.Document.objects.count(),

@@ -91,6 +91,7 @@ def test_admin_pages_and_their_scripts_break_no_rule_of_the_policy(
         f"/admin/agreements/event/{event.pk}/change/",
         f"/admin/agreements/event/{event.pk}/package/",
         "/admin/agreements/document/import/",
+        "/admin/agreements/body/import/",
         "/admin/agreements/action/add/",
         "/admin/agreements/progressupdate/add/",
         "/admin/auth/user/add/",

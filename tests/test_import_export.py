@@ -340,3 +340,86 @@ def test_an_unknown_export_format_is_a_400(admin_client):
         reverse("admin:agreements_document_export"), {"file_format": "pdf"}
     )
     assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+# --- Events, bodies, sources ----------------------------------------------------------
+
+
+def table(headers, *rows):
+    data = tablib.Dataset(headers=headers)
+    for row in rows:
+        data.append(row)
+    return data
+
+
+def test_bodies_come_in_with_their_names_in_each_language(register):
+    from agreements.imports import BodyResource
+    from agreements.models import Body
+
+    headers = ["slug", "name_en_gb", "name_ru", "kind", "country", "parent"]
+    data = table(
+        headers,
+        ["", "Ministry of Energy", "Министерство энергетики", "ministry", "KZ", ""],
+        ["", "", "Без английского названия", "ministry", "KZ", ""],
+        ["", "Ministry of Ecology", "", "ministry", "XX", ""],
+    )
+    result = BodyResource().import_data(data, dry_run=False, use_transactions=True)
+    errors = {row.number: row.error.message_dict for row in result.invalid_rows}
+    assert errors[2]["name_en_gb"] == ["Give the body's English name."]
+    assert errors[3]["country"] == ["No country has the code “XX”."]
+    assert not Body.objects.filter(name_en_gb="Ministry of Energy").exists()  # none
+    result = BodyResource().import_data(
+        table(headers, data[0]), dry_run=False, use_transactions=True
+    )
+    body = Body.objects.get(name_en_gb="Ministry of Energy")
+    assert (body.slug, body.name_ru, body.country.code) == (
+        "ministry-of-energy",
+        "Министерство энергетики",
+        "KZ",
+    )
+
+
+def test_events_come_in_as_drafts_with_their_date_in_the_slug(register):
+    from agreements.imports import EventResource
+    from agreements.models import Event
+
+    headers = ["slug", "title_en_gb", "kind", "date", "city", "country"]
+    data = table(
+        headers,
+        ["", "Working visit to Baku", "official_visit", "2026-03-02", "Baku", "AZ"],
+    )
+    result = EventResource().import_data(data, dry_run=False, use_transactions=True)
+    assert not result.has_validation_errors(), [
+        r.error.message_dict for r in result.invalid_rows
+    ]
+    event = Event.objects.get(title_en_gb="Working visit to Baku")
+    assert event.slug == "working-visit-to-baku-2026-03-02"
+    assert not event.is_published
+
+
+def test_sources_are_found_by_their_url(register):
+    from agreements.imports import SourceResource
+
+    Source.objects.create(url="https://www.inform.kz/en/a", publisher="Kazinform")
+    data = table(
+        ["url", "title", "publisher", "published_on", "accessed_on"],
+        ["https://www.inform.kz/en/a", "Six documents", "Kazinform", "2023-04-10", ""],
+        ["https://azertag.az/en/b", "Aliyev in Astana", "AZERTAC", "2023-04-10", ""],
+    )
+    result = SourceResource().import_data(data, dry_run=False, use_transactions=True)
+    assert [row.import_type for row in result.rows] == ["update", "new"]
+    assert Source.objects.get(url="https://www.inform.kz/en/a").title == "Six documents"
+
+
+@pytest.mark.parametrize("model", ["body", "event", "source"])
+def test_each_import_page_links_its_template(admin_client, model):
+    response = admin_client.get(reverse(f"admin:agreements_{model}_import"))
+    assert response.status_code == HTTPStatus.OK
+    template = reverse(f"admin:agreements_{model}_import_template", args=["xlsx"])
+    assert template in response.content.decode()
+    assert admin_client.get(template).status_code == HTTPStatus.OK
+
+
+def test_an_unknown_event_is_the_rows_error(register):
+    result = run(dataset(a_row(event="no-such-visit")))
+    assert errors_of(result)[1]["event"] == ["No event has the slug “no-such-visit”."]

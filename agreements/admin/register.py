@@ -5,19 +5,15 @@ from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from import_export.admin import ImportExportMixin
-from import_export.formats.base_formats import CSV, XLSX
 from modeltranslation.admin import TabbedTranslationAdmin
 
-from ..imports import DocumentResource
+from ..imports import BodyResource, DocumentResource, EventResource, SourceResource
 from ..models import (
     Action,
     Body,
@@ -63,6 +59,7 @@ from .mixins import (
     record_update_url,
 )
 from .package import package_view
+from .spreadsheets import SpreadsheetMixin
 from .widgets import PUBLISHERS_SUGGESTED, SuggestingTextInput
 
 
@@ -144,7 +141,15 @@ class BodyNameInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Body)
-class BodyAdmin(VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin):
+class BodyAdmin(
+    SpreadsheetMixin, VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin
+):
+    resource_classes = [BodyResource]
+    import_help = _(
+        "One body a row: its names in each language (the names it uses itself, from an "
+        "official source), its kind, its country's ISO code and its parent's slug. An "
+        "empty slug makes a new body."
+    )
     formfield_overrides = HTTPS_URLS
     list_display = ("name", "short_name", "kind", "country", "parent", "documents")
     list_filter = (BodyCountryFilter, "kind")
@@ -207,7 +212,9 @@ class BodyNameAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(VersionedAdminMixin, HistoryAdmin):
+class SourceAdmin(SpreadsheetMixin, VersionedAdminMixin, HistoryAdmin):
+    resource_classes = [SourceResource]
+    import_help = _("One source a row, found by its URL.")
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
     search_fields = ("url", "title", "publisher")
@@ -240,8 +247,18 @@ class EventCitationInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(
-    VersionedAdminMixin, PublishingAdminMixin, TabbedTranslationAdmin, HistoryAdmin
+    SpreadsheetMixin,
+    VersionedAdminMixin,
+    PublishingAdminMixin,
+    TabbedTranslationAdmin,
+    HistoryAdmin,
 ):
+    resource_classes = [EventResource]
+    import_help = _(
+        "One event a row: its title in each language, kind, dates (YYYY-MM-DD), city, "
+        "country's ISO code and the number of documents the sources report. An empty "
+        "slug makes a new event, a draft until a publisher publishes it."
+    )
     list_display = (
         "title",
         "kind",
@@ -466,7 +483,7 @@ class DocumentTitleInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
-    ImportExportMixin,
+    SpreadsheetMixin,
     VersionedAdminMixin,
     PublishingAdminMixin,
     RecordsUpdatesMixin,
@@ -477,8 +494,13 @@ class DocumentAdmin(
     form = DocumentAdminForm
     # spreadsheets in and out (agreements/imports.py)
     resource_classes = [DocumentResource]
-    formats = [CSV, XLSX]
-    import_template_name = "admin/agreements/document/import.html"
+    import_help = _(
+        "One document a row: its event by slug, its two parties by the body's name "
+        "(with the country's ISO code where two bodies share a name), and the source "
+        "that reports it. Bodies and countries must be in the register already: a row "
+        "that names one that is not is listed as an error. A row that looks like a "
+        "document already recorded needs yes in not_a_duplicate."
+    )
     list_display = (
         "title",
         "kind",
@@ -593,42 +615,6 @@ class DocumentAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).with_parties()
 
-    def export_action(self, request):
-        """The changelist's documents (its filters kept) as CSV or, with
-        ``file_format=xlsx``, XLSX: straight away, without django-import-export's
-        field-choice page, whose inline scripts and styles the CSP refuses."""
-        if not self.has_export_permission(request):
-            raise PermissionDenied
-        request.GET = request.GET.copy()
-        extension = request.GET.pop("file_format", ["csv"])[-1]
-        kinds = {"csv": CSV, "xlsx": XLSX}
-        if extension not in kinds:
-            return HttpResponseBadRequest("file_format: csv or xlsx")
-        file_format = kinds[extension]()
-        queryset = self.get_export_queryset(request)
-        data = self.get_export_data(file_format, request, queryset, encoding="utf-8")
-        response = HttpResponse(data, content_type=file_format.get_content_type())
-        name = self.get_export_filename(request, queryset, file_format)
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-
-    def import_template_view(self, request, extension):
-        """An empty spreadsheet with the import's columns."""
-        if not self.has_import_permission(request):
-            raise PermissionDenied
-        kinds = {"csv": CSV, "xlsx": XLSX}
-        if extension not in kinds:
-            raise Http404
-        file_format = kinds[extension]()
-        data = file_format.export_data(
-            DocumentResource().export(Document.objects.none())
-        )
-        response = HttpResponse(data, content_type=file_format.get_content_type())
-        response["Content-Disposition"] = (
-            f'attachment; filename="documents-template.{extension}"'
-        )
-        return response
-
     def get_urls(self):
         opts = self.model._meta
         return [
@@ -636,11 +622,6 @@ class DocumentAdmin(
                 "duplicates/",
                 self.admin_site.admin_view(partial(duplicates_view, self)),
                 name=f"{opts.app_label}_{opts.model_name}_duplicates",
-            ),
-            path(
-                "import-template.<str:extension>",
-                self.admin_site.admin_view(self.import_template_view),
-                name=f"{opts.app_label}_{opts.model_name}_import_template",
             ),
             *super().get_urls(),
         ]
