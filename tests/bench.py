@@ -514,7 +514,11 @@ def run_benchmark(name, url, args, static_debug):
         f"{imported.get('dry_run_seconds', '?')} s, import "
         f"{imported.get('import_seconds', '?')} s (rows refused: "
         f"{imported.get('import_invalid', '?')}, errors: "
-        f"{imported.get('import_errors', '?')}); the target is 30 s each."
+        f"{imported.get('import_errors', '?')}); the target is 30 s each. The "
+        f"admin's import page given that file (its dry run and the page listing "
+        f"every row): {imported.get('page_seconds', '?')} s, status "
+        f"{imported.get('page_status', '?')}, "
+        f"{imported.get('page_queries', '?')} queries."
     )
     print(report)
     path = BENCH_DIR / f"results-{name}.md"

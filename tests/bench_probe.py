@@ -4,6 +4,7 @@ the pages to time, and counts each page's queries; each answer is a line of JSON
 
 import argparse
 import datetime
+import io
 import json
 import math
 import sys
@@ -401,4 +402,36 @@ def time_import(rows):
             times[f"{name}_errors"] = len(result.row_errors())
             transaction.set_rollback(True)  # the bench register stays as it was
     times["rows"] = rows
+    times.update(time_import_page(data))
     return times
+
+
+def time_import_page(data):
+    """The admin's import page given the spreadsheet, signed in as the bench's staff
+    user: its dry run and the page listing every row, with the queries it issues."""
+    import time
+
+    from django.db import connection, transaction
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(bench_staff())
+    upload = io.BytesIO(data.export("csv").encode())
+    upload.name = "documents.csv"
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        started = time.perf_counter()
+        response = client.post(
+            reverse("admin:agreements_document_import"),
+            {"import_file": upload, "format": "0", "resource": "0"},
+            HTTP_HOST="localhost",
+        )
+        seconds = time.perf_counter() - started
+        transaction.set_rollback(True)
+    return {
+        "page_seconds": round(seconds, 1),
+        "page_status": response.status_code,
+        "page_confirmable": "confirm_form" in (response.context or {}),
+        "page_queries": len(queries),
+    }
