@@ -345,10 +345,6 @@ def view_list_query():
     return sql, params, "from DocumentListView.get_queryset(): the page did not render"
 
 
-if __name__ == "__main__":
-    main()
-
-
 #: The spreadsheet the import is timed with: rows of documents with two parties,
 #: signed a day apart (so that no row looks like another).
 IMPORT_ROWS = 1000
@@ -435,3 +431,7 @@ def time_import_page(data):
         "page_confirmable": "confirm_form" in (response.context or {}),
         "page_queries": len(queries),
     }
+
+
+if __name__ == "__main__":
+    main()
