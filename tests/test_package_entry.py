@@ -232,3 +232,27 @@ def test_the_page_stays_constant_in_queries(
     with django_assert_max_num_queries(12):
         response = admin_client.get(package["url"], {"rows": rows})
     assert response.status_code == HTTPStatus.OK
+
+
+def test_a_new_event_goes_straight_to_its_package(admin_client):
+    from agreements.models import Event
+    from tests.test_admin import admin_url, form_data
+
+    kz = CountryFactory(code="KZ")
+    url = admin_url(Event, "add")
+    page = admin_client.get(url)
+    assert 'name="_addpackage"' in page.content.decode()
+    data = form_data(page)
+    data.update(
+        title_en_gb="State visit to Baku",
+        kind="state_visit",
+        date="2026-05-02",
+        country=kz.pk,
+        _addpackage="Save and add its documents",
+    )
+    response = admin_client.post(url, data)
+    event = Event.objects.get(title_en_gb="State visit to Baku")
+    assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse(
+        "admin:agreements_event_package", args=[event.pk]
+    )

@@ -6,6 +6,7 @@ from functools import partial
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.db.models import Case, Count, IntegerField, Value, When
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
@@ -304,6 +305,16 @@ class EventAdmin(
     def get_queryset(self, request):
         # Staff see every document recorded, published or not.
         return super().get_queryset(request).with_recorded_count(published_only=False)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # "Save and add its documents": from a new event straight to its package
+        if "_addpackage" in request.POST and request.user.has_perm(
+            "agreements.add_document"
+        ):
+            return HttpResponseRedirect(
+                reverse("admin:agreements_event_package", args=[obj.pk])
+            )
+        return super().response_add(request, obj, post_url_continue)
 
     def get_urls(self):
         opts = self.model._meta
