@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import feeds, views
 
 app_name = "agreements"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("events/", views.EventListView.as_view(), name="event-list"),
     path("events/<slug:slug>/", views.EventDetailView.as_view(), name="event-detail"),
     path("countries/", views.CountryListView.as_view(), name="country-list"),
+    path("feeds/documents/", feeds.documents_feed, name="feed-documents"),
+    path("feeds/follow-up/", feeds.followup_feed, name="feed-followup"),
     path(
         "countries/<str:code>/",
         views.CountryDetailView.as_view(),

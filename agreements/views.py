@@ -287,8 +287,11 @@ class DocumentListView(RegisterMixin, FilterView):
             key=lambda pair: sort_key(pair[1]),
         )
         names = dict(countries)
+        feed_query = canonical_query(self.request, leave_out=("page", "ordering"))[0]
         context.update(
             stamp=self.stamp,
+            # the list's feed: the same filters (agreements.feeds)
+            feed_query=f"?{feed_query}" if feed_query else "",
             # the filter panel's fragment key: the filters the list knows (not the
             # page), so that neither unknown parameters nor paging store copies of
             # it; none for invalid filters, whose errors are not kept

@@ -1,0 +1,124 @@
+"""Atom feeds of the published documents (with the list's filters) and of the
+follow-up, linked from the pages they follow."""
+
+import datetime
+import xml.etree.ElementTree as ET
+from http import HTTPStatus
+
+import pytest
+
+from tests.factories import (
+    ActionFactory,
+    EventFactory,
+    ProgressUpdateFactory,
+    bilateral_document,
+)
+
+pytestmark = pytest.mark.django_db
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def entries(client, url, params=None):
+    response = client.get(url, params or {})
+    assert response.status_code == HTTPStatus.OK, response.content
+    assert response["Content-Type"].startswith("application/atom+xml")
+    feed = ET.fromstring(response.content)
+    return feed, [
+        (entry.find(f"{ATOM}title").text, entry.find(f"{ATOM}link").get("href"))
+        for entry in feed.findall(f"{ATOM}entry")
+    ]
+
+
+def test_the_documents_feed_takes_the_lists_filters(client):
+    memorandum = bilateral_document(
+        title="Memorandum on science", kind="memorandum", countries=("KZ", "AZ")
+    )
+    bilateral_document(title="Treaty on friendship", kind="treaty")
+    bilateral_document(title="Draft memorandum", kind="memorandum", is_published=False)
+
+    feed, items = entries(client, "/feeds/documents/")
+    titles = [title for title, _link in items]
+    assert "Memorandum on science" in titles and "Treaty on friendship" in titles
+    assert "Draft memorandum" not in titles  # published records only
+
+    feed, items = entries(
+        client, "/feeds/documents/", {"kind": "memorandum", "country": "AZ"}
+    )
+    assert items == [
+        ("Memorandum on science", f"http://testserver{memorandum.get_absolute_url()}")
+    ]
+    assert "Kind: memorandum of understanding" in feed.find(f"{ATOM}title").text
+
+
+def test_a_bad_parameter_is_a_400_that_names_it(client):
+    response = client.get("/feeds/documents/", {"signed_after": "yesterday"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "signed_after" in response.content.decode()
+    response = client.get("/feeds/follow-up/", {"country": "XX"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert "country" in response.content.decode()
+    response = client.get("/feeds/follow-up/", {"colour": "red"})
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+
+
+def test_the_follow_up_feed_by_country_and_body(client):
+    kz_az = bilateral_document(title="Agreement on transit", countries=("KZ", "AZ"))
+    other = bilateral_document(title="Agreement on trade", countries=("KZ", "UZ"))
+    action = ActionFactory(document=kz_az, title="Open the route")
+    ProgressUpdateFactory(
+        document=kz_az,
+        action=action,
+        title="The first train ran",
+        happened_on=datetime.date(2024, 5, 1),
+    )
+    ProgressUpdateFactory(
+        document=other, title="Tariffs agreed", happened_on=datetime.date(2024, 6, 1)
+    )
+    ProgressUpdateFactory(
+        document=bilateral_document(is_published=False), title="Not public"
+    )
+
+    _feed, items = entries(client, "/feeds/follow-up/")
+    titles = [title for title, _link in items]
+    assert titles == [
+        "Tariffs agreed (Agreement on trade)",
+        "The first train ran (Agreement on transit)",
+    ]
+    _feed, items = entries(client, "/feeds/follow-up/", {"country": "az"})
+    assert [title for title, _link in items] == [
+        "The first train ran (Agreement on transit)"
+    ]
+    body = other.parties.last().body
+    _feed, items = entries(client, "/feeds/follow-up/", {"body": body.slug})
+    assert [title for title, _link in items] == ["Tariffs agreed (Agreement on trade)"]
+
+
+def test_a_feed_in_another_language(client):
+    bilateral_document(title="Memorandum on science")
+    feed, _items = entries(client, "/ru/feeds/documents/")
+    assert "Документы" in feed.find(f"{ATOM}title").text
+
+
+@pytest.mark.parametrize(
+    ("page", "feed"),
+    [
+        ("/agreements/?kind=memorandum", "/feeds/documents/?kind=memorandum"),
+        ("/countries/kz/", "/feeds/documents/?country=KZ"),
+    ],
+)
+def test_pages_name_their_feed(client, page, feed):
+    bilateral_document()
+    content = client.get(page).content.decode()
+    assert '<link rel="alternate" type="application/atom+xml"' in content
+    assert f'href="{feed}"' in content.replace("&amp;", "&")
+
+
+def test_body_and_event_pages_name_their_feed(client):
+    event = EventFactory()
+    document = bilateral_document(event=event)
+    body = document.parties.first().body
+    body_page = client.get(body.get_absolute_url()).content.decode()
+    assert f'href="/feeds/documents/?body={body.slug}"' in body_page
+    event_page = client.get(event.get_absolute_url()).content.decode()
+    assert f'href="/feeds/documents/?event={event.slug}"' in event_page
