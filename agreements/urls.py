@@ -1,12 +1,24 @@
 from django.urls import path
 
-from . import feeds, views
+from . import exports, feeds, views
 
 app_name = "agreements"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("agreements/", views.DocumentListView.as_view(), name="document-list"),
+    path(
+        "agreements/export.csv",
+        exports.export,
+        {"extension": "csv"},
+        name="document-export-csv",
+    ),
+    path(
+        "agreements/export.xlsx",
+        exports.export,
+        {"extension": "xlsx"},
+        name="document-export-xlsx",
+    ),
     path(
         "agreements/<slug:slug>/",
         views.DocumentDetailView.as_view(),

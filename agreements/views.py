@@ -288,10 +288,13 @@ class DocumentListView(RegisterMixin, FilterView):
         )
         names = dict(countries)
         feed_query = canonical_query(self.request, leave_out=("page", "ordering"))[0]
+        export_query = canonical_query(self.request, leave_out=("page",))[0]
         context.update(
             stamp=self.stamp,
             # the list's feed: the same filters (agreements.feeds)
             feed_query=f"?{feed_query}" if feed_query else "",
+            # the list as files: the same filters and order (agreements.exports)
+            export_query=f"?{export_query}" if export_query else "",
             # the filter panel's fragment key: the filters the list knows (not the
             # page), so that neither unknown parameters nor paging store copies of
             # it; none for invalid filters, whose errors are not kept
