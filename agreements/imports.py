@@ -104,6 +104,15 @@ class Matcher:
         return found[0], ""
 
 
+class AllOrNothing(resources.ModelResource):
+    """An import that saves every row or none: an invalid row rolls back the rows
+    before it too, whoever calls it (the admin offers no confirmation then)."""
+
+    def import_data(self, dataset, *args, **kwargs):
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, *args, **kwargs)
+
+
 class KnownRecord(widgets.ForeignKeyWidget):
     """A record named by its ``field``; one the register lacks is the row's error,
     named, not a failure of the import."""
@@ -117,7 +126,7 @@ class KnownRecord(widgets.ForeignKeyWidget):
             ) from None
 
 
-class DocumentResource(resources.ModelResource):
+class DocumentResource(AllOrNothing):
     """A document a row: its own columns, its event by slug, its two parties and the
     source that reports it."""
 
@@ -184,11 +193,6 @@ class DocumentResource(resources.ModelResource):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.matcher = Matcher()
-
-    def import_data(self, dataset, *args, **kwargs):
-        # all or nothing: a row that is invalid rolls back the rows before it too
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
 
     # --- Export ---------------------------------------------------------------------
 
@@ -364,7 +368,7 @@ class DocumentResource(resources.ModelResource):
 # --- Events, bodies, sources ----------------------------------------------------------
 
 
-class _KeyedBySlug(resources.ModelResource):
+class _KeyedBySlug(AllOrNothing):
     """A record a row, found by its slug (empty for a new one, whose slug is then made
     from its English name or title)."""
 
@@ -416,10 +420,6 @@ class BodyResource(_KeyedBySlug):
         if not _text(instance.name_en_gb):
             raise ValidationError({"name_en_gb": ["Give the body's English name."]})
 
-    def import_data(self, dataset, *args, **kwargs):
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
-
 
 class EventResource(_KeyedBySlug):
     """An event a row: its title in each language, kind, dates, place (country by ISO
@@ -463,12 +463,8 @@ class EventResource(_KeyedBySlug):
         if not _text(instance.title_en_gb):
             raise ValidationError({"title_en_gb": ["Give the event's English title."]})
 
-    def import_data(self, dataset, *args, **kwargs):
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
 
-
-class SourceResource(resources.ModelResource):
+class SourceResource(AllOrNothing):
     """A source a row, found by its URL."""
 
     published_on = fields.Field(
@@ -491,7 +487,3 @@ class SourceResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
         clean_model_instances = True
-
-    def import_data(self, dataset, *args, **kwargs):
-        kwargs["rollback_on_validation_errors"] = True
-        return super().import_data(dataset, *args, **kwargs)
