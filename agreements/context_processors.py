@@ -20,8 +20,8 @@ def register(request):
 
 def languages(request):
     """``language_links``: this page in each language (its address with the query
-    kept), for the switcher and the ``hreflang`` alternates; computed only if a
-    template shows them."""
+    kept), for the switcher and the ``hreflang`` alternates; ``canonical_url``, the
+    page's one address; each computed only if a template shows it."""
 
     def links():
         current = get_language()
@@ -36,4 +36,15 @@ def languages(request):
             for code, name in settings.LANGUAGES
         ]
 
-    return {"language_links": SimpleLazyObject(links)}
+    def canonical():
+        # the page's own address: the parameters it knows, in its order, without
+        # defaults (agreements.cache.canonical_query), as the page cache keys it
+        from .cache import canonical_query
+
+        query = canonical_query(request)[0]
+        return request.build_absolute_uri(request.path) + (f"?{query}" if query else "")
+
+    return {
+        "language_links": SimpleLazyObject(links),
+        "canonical_url": SimpleLazyObject(canonical),
+    }
