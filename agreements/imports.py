@@ -104,6 +104,24 @@ class Matcher:
         return found[0], ""
 
 
+def iso_date(attribute):
+    """A date column, written and read as ``YYYY-MM-DD``."""
+    return fields.Field(
+        attribute=attribute,
+        column_name=attribute,
+        widget=widgets.DateWidget(format="%Y-%m-%d"),
+    )
+
+
+def known(attribute, model, field):
+    """A column naming a record by its ``field`` (``KnownRecord``)."""
+    return fields.Field(
+        attribute=attribute,
+        column_name=attribute,
+        widget=KnownRecord(model, field=field),
+    )
+
+
 class AllOrNothing(resources.ModelResource):
     """An import that saves every row or none: an invalid row rolls back the rows
     before it too, whoever calls it (the admin offers no confirmation then)."""
@@ -133,18 +151,10 @@ class DocumentResource(AllOrNothing):
     slug = fields.Field(attribute="slug", column_name="slug")
     title = fields.Field(attribute="title", column_name="title")
     kind = fields.Field(attribute="kind", column_name="kind")
-    signed_on = fields.Field(
-        attribute="signed_on",
-        column_name="signed_on",
-        widget=widgets.DateWidget(format="%Y-%m-%d"),
-    )
+    signed_on = iso_date("signed_on")
     signed_city = fields.Field(attribute="signed_city", column_name="signed_city")
     signed_country = fields.Field(column_name="signed_country")
-    event = fields.Field(
-        attribute="event",
-        column_name="event",
-        widget=KnownRecord(Event, field="slug"),
-    )
+    event = known("event", Event, "slug")
     legal_status = fields.Field(attribute="legal_status", column_name="legal_status")
     summary = fields.Field(attribute="summary_en_gb", column_name="summary")
     party_1_body = fields.Field(column_name="party_1_body")
@@ -386,16 +396,8 @@ class BodyResource(_KeyedBySlug):
     """A body a row: its names in each language, kind, country (ISO code) and parent
     (slug). A body's name in a language is the name it uses itself."""
 
-    country = fields.Field(
-        attribute="country",
-        column_name="country",
-        widget=KnownRecord(Country, field="code"),
-    )
-    parent = fields.Field(
-        attribute="parent",
-        column_name="parent",
-        widget=KnownRecord(Body, field="slug"),
-    )
+    country = known("country", Country, "code")
+    parent = known("parent", Body, "slug")
 
     class Meta:
         model = Body
@@ -425,19 +427,9 @@ class EventResource(_KeyedBySlug):
     """An event a row: its title in each language, kind, dates, place (country by ISO
     code) and the number of documents the sources report. New events are drafts."""
 
-    country = fields.Field(
-        attribute="country",
-        column_name="country",
-        widget=KnownRecord(Country, field="code"),
-    )
-    date = fields.Field(
-        attribute="date", column_name="date", widget=widgets.DateWidget("%Y-%m-%d")
-    )
-    end_date = fields.Field(
-        attribute="end_date",
-        column_name="end_date",
-        widget=widgets.DateWidget("%Y-%m-%d"),
-    )
+    country = known("country", Country, "code")
+    date = iso_date("date")
+    end_date = iso_date("end_date")
 
     class Meta:
         model = Event
@@ -467,16 +459,8 @@ class EventResource(_KeyedBySlug):
 class SourceResource(AllOrNothing):
     """A source a row, found by its URL."""
 
-    published_on = fields.Field(
-        attribute="published_on",
-        column_name="published_on",
-        widget=widgets.DateWidget("%Y-%m-%d"),
-    )
-    accessed_on = fields.Field(
-        attribute="accessed_on",
-        column_name="accessed_on",
-        widget=widgets.DateWidget("%Y-%m-%d"),
-    )
+    published_on = iso_date("published_on")
+    accessed_on = iso_date("accessed_on")
 
     class Meta:
         model = Source
