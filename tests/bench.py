@@ -75,6 +75,66 @@ STAFF_PAGES = (
         False,
     ),
     ("spreadsheet import form", "/admin/agreements/document/import/", False),
+    # The admin pass (issue 19): every changelist plain, searched and with two
+    # filters; a document's change form; the one with 50 actions; a deep page.
+    ("admin: documents", "/admin/agreements/document/", False),
+    ("admin: documents, search", "/admin/agreements/document/?q={word}", False),
+    (
+        "admin: documents, search a signatory",
+        "/admin/agreements/document/?q={signatory}",
+        False,
+    ),
+    (
+        "admin: documents, two filters",
+        "/admin/agreements/document/?kind__exact=memorandum&party_country=KZ",
+        False,
+    ),
+    ("admin: documents, page 2,000", "/admin/agreements/document/?p=2000", False),
+    ("admin: a document", "/admin/agreements/document/{document}/change/", False),
+    (
+        "admin: the document with 50 actions",
+        "/admin/agreements/document/{fifty}/change/",
+        False,
+    ),
+    ("admin: events", "/admin/agreements/event/", False),
+    ("admin: events, search", "/admin/agreements/event/?q={place}", False),
+    (
+        "admin: events, two filters",
+        "/admin/agreements/event/?kind__exact=state_visit&is_published__exact=1",
+        False,
+    ),
+    ("admin: bodies", "/admin/agreements/body/", False),
+    ("admin: bodies, search", "/admin/agreements/body/?q=ministry", False),
+    (
+        "admin: bodies, two filters",
+        "/admin/agreements/body/?country=KZ&kind__exact=ministry",
+        False,
+    ),
+    ("admin: sources", "/admin/agreements/source/", False),
+    ("admin: sources, search", "/admin/agreements/source/?q={publisher}", False),
+    (
+        "admin: sources, two filters",
+        "/admin/agreements/source/?year={year}&publisher={publisher}",
+        False,
+    ),
+    ("admin: actions", "/admin/agreements/action/", False),
+    ("admin: actions, search", "/admin/agreements/action/?q={word}", False),
+    (
+        "admin: actions, two filters",
+        "/admin/agreements/action/?deadline=overdue&status__exact=planned",
+        False,
+    ),
+    ("admin: progress updates", "/admin/agreements/progressupdate/", False),
+    (
+        "admin: progress updates, search",
+        "/admin/agreements/progressupdate/?q={word}",
+        False,
+    ),
+    (
+        "admin: progress updates, two filters",
+        "/admin/agreements/progressupdate/?about=action&confidence__exact=reported",
+        False,
+    ),
 )
 
 

@@ -168,8 +168,35 @@ def probe(what, documents, path=None, *, staff=False):
         .values_list("pk", flat=True)
         .first()
     )
+    # the admin pass's ids and words: a signatory's surname, an event's city, a
+    # publisher and a year of its sources
+    signatory = (
+        models.Party.objects.filter(document=document)
+        .exclude(signatory_name="")
+        .values_list("signatory_name", flat=True)
+        .first()
+        if document
+        else None
+    ) or "minister"
+    source = (
+        models.Source.objects.exclude(publisher="")
+        .filter(published_on__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    quote = urllib.parse.quote
+    staff_params = {
+        "event": busiest_event or 0,
+        "document": document.pk if document else 0,
+        "fifty": busiest.pk if busiest else 0,
+        "word": quote(word),
+        "signatory": quote(signatory.split()[-1]),
+        "place": quote(event.city if event and event.city else "Astana"),
+        "publisher": quote(source.publisher if source else "Kazinform"),
+        "year": source.published_on.year if source else 2023,
+    }
     emit(
-        staff_params={"event": busiest_event or 0},
+        staff_params=staff_params,
         pages=pages,
         vendor=connection.vendor,
         documents=models.Document.objects.count(),

@@ -1,4 +1,8 @@
-"""List filters that offer only values that occur, never all 249 countries."""
+"""List filters that offer only values that occur, never all 249 countries.
+
+Their choices are cached until the register changes (``CachedLookupsMixin``): each
+would otherwise scan parties, documents or actions at every view of the list.
+"""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -14,25 +18,29 @@ from ..models import (
     Event,
     Party,
     ProgressUpdate,
+    Source,
 )
 from ..models.followup import DUE_SOON_DAYS
+from .changelists import CachedLookupsMixin, YearFilter
 
 # Enough to choose from at a glance; older events are reached by search or by the
 # "documents" link on the event's page.
 RECENT_EVENTS_IN_FILTER = 20
 # Likewise the bodies responsible for the most actions; others by search.
 BODIES_IN_FILTER = 20
+# And the publishers with the most sources.
+PUBLISHERS_IN_FILTER = 20
 
 # --- List filters ---------------------------------------------------------------------
 
 
-class PartyCountryFilter(admin.SimpleListFilter):
+class PartyCountryFilter(CachedLookupsMixin, admin.SimpleListFilter):
     """Documents with a party from a country; lists only countries that have parties."""
 
     title = _("party country")
     parameter_name = "party_country"
 
-    def lookups(self, request, model_admin):
+    def compute_lookups(self, request, model_admin):
         return Country.objects.filter(
             Exists(Party.objects.filter(body__country=OuterRef("pk")))
         ).values_list("code", "name")
@@ -50,7 +58,7 @@ class PartyCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class RecentEventFilter(admin.SimpleListFilter):
+class RecentEventFilter(CachedLookupsMixin, admin.SimpleListFilter):
     """The latest events that have documents, and the one chosen, if older."""
 
     title = _("event")
@@ -58,14 +66,16 @@ class RecentEventFilter(admin.SimpleListFilter):
     #: The path from the listed model to the event's id.
     event_field = "event_id"
 
-    def lookups(self, request, model_admin):
-        events = list(
-            self.events_offered().order_by("-date", "title")[:RECENT_EVENTS_IN_FILTER]
-        )
-        chosen = self.value()
-        if chosen and chosen.isdigit() and all(str(e.pk) != chosen for e in events):
-            events += list(Event.objects.filter(pk=chosen))
-        return [(str(event.pk), str(event)) for event in events]
+    def compute_lookups(self, request, model_admin):
+        events = self.events_offered().order_by("-date", "title")
+        return [
+            (str(event.pk), str(event)) for event in events[:RECENT_EVENTS_IN_FILTER]
+        ]
+
+    def chosen_lookup(self, value):
+        if not value.isdigit():
+            return []
+        return [(str(event.pk), str(event)) for event in Event.objects.filter(pk=value)]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -128,7 +138,7 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ResponsibleBodyFilter(admin.SimpleListFilter):
+class ResponsibleBodyFilter(CachedLookupsMixin, admin.SimpleListFilter):
     """The bodies responsible for the most actions, and the one chosen.
 
     Thousands of bodies would not fit in the sidebar; the others are found by
@@ -138,19 +148,21 @@ class ResponsibleBodyFilter(admin.SimpleListFilter):
     title = _("responsible body")
     parameter_name = "responsible_body"
 
-    def lookups(self, request, model_admin):
+    def compute_lookups(self, request, model_admin):
         responsible = Action.responsible_bodies.through.objects.filter(
             body=OuterRef("pk")
         )
-        bodies = list(
+        bodies = (
             Body.objects.filter(Exists(responsible))
             .annotate(actions_count=Count("actions"))
-            .order_by("-actions_count", "name", "id")[:BODIES_IN_FILTER]
+            .order_by("-actions_count", "name", "id")
         )
-        chosen = self.value()
-        if chosen and chosen.isdigit() and all(str(b.pk) != chosen for b in bodies):
-            bodies += list(Body.objects.filter(pk=chosen))
-        return [(str(body.pk), str(body)) for body in bodies]
+        return [(str(body.pk), str(body)) for body in bodies[:BODIES_IN_FILTER]]
+
+    def chosen_lookup(self, value):
+        if not value.isdigit():
+            return []
+        return [(str(body.pk), str(body)) for body in Body.objects.filter(pk=value)]
 
     def queryset(self, request, queryset):
         if self.value():
@@ -198,33 +210,68 @@ class StatusAfterFilter(admin.SimpleListFilter):
         return queryset
 
 
-class SignatureYearFilter(admin.SimpleListFilter):
+class SignatureYearFilter(YearFilter):
     """The years in which documents were signed, newest first."""
 
     title = _("year of signature")
-    parameter_name = "year"
+    field = "signed_on"
 
-    def lookups(self, request, model_admin):
+
+class DueYearFilter(YearFilter):
+    """The years of the actions' current dates."""
+
+    title = _("year due")
+    field = "due_on"
+
+
+class HappenedYearFilter(YearFilter):
+    """The years in which the updates' events happened."""
+
+    title = _("year")
+    field = "happened_on"
+
+
+class PublishedYearFilter(YearFilter):
+    """The years in which sources were published."""
+
+    title = _("year published")
+    field = "published_on"
+
+
+class PublisherFilter(CachedLookupsMixin, admin.SimpleListFilter):
+    """The publishers with the most sources, and the one chosen; others by search."""
+
+    title = _("publisher")
+    parameter_name = "publisher"
+
+    def compute_lookups(self, request, model_admin):
+        publishers = (
+            Source.objects.exclude(publisher="")
+            .values("publisher")
+            .annotate(sources=Count("pk"))
+            .order_by("-sources", "publisher")
+        )
         return [
-            (str(day.year), str(day.year))
-            for day in Document.objects.dates("signed_on", "year", order="DESC")
+            (row["publisher"], row["publisher"])
+            for row in publishers[:PUBLISHERS_IN_FILTER]
         ]
+
+    def chosen_lookup(self, value):
+        return [(value, value)]
 
     def queryset(self, request, queryset):
         if self.value():
-            if not self.value().isdigit():
-                return queryset.none()
-            return queryset.filter(signed_on__year=int(self.value()))
+            return queryset.filter(publisher=self.value())
         return queryset
 
 
-class BodyCountryFilter(admin.SimpleListFilter):
+class BodyCountryFilter(CachedLookupsMixin, admin.SimpleListFilter):
     """Bodies by country; lists only countries that have bodies."""
 
     title = _("country")
     parameter_name = "country"
 
-    def lookups(self, request, model_admin):
+    def compute_lookups(self, request, model_admin):
         return Country.objects.filter(
             Exists(Body.objects.filter(country=OuterRef("pk")))
         ).values_list("code", "name")
@@ -235,13 +282,13 @@ class BodyCountryFilter(admin.SimpleListFilter):
         return queryset
 
 
-class PublishedByFilter(admin.SimpleListFilter):
+class PublishedByFilter(CachedLookupsMixin, admin.SimpleListFilter):
     """Records by who published them; lists only users who published some."""
 
     title = _("published by")
     parameter_name = "published_by"
 
-    def lookups(self, request, model_admin):
+    def compute_lookups(self, request, model_admin):
         published = model_admin.model.objects.filter(published_by=OuterRef("pk"))
         return [
             (str(user.pk), str(user))

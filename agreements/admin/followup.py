@@ -8,6 +8,7 @@ from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -27,10 +28,13 @@ from ..models import (
     Source,
 )
 from ..search import language_columns
+from .changelists import LargeListMixin, documents_matching, search_words
 from .filters import (
     ActionEventFilter,
     ActionPartyCountryFilter,
     DeadlineFilter,
+    DueYearFilter,
+    HappenedYearFilter,
     ResponsibleBodyFilter,
     StatusAfterFilter,
     UpdateSubjectFilter,
@@ -161,15 +165,18 @@ def follow_up_status_action(status):
 
 
 class ActionInline(VersionedInlineMixin, admin.TabularInline):
-    """The document's commitments, edited in place; their statuses change only by
-    recording an update, from the action's own page. The title is the English one
-    here; the action's own page has a tab per language, the description and the
-    contact."""
+    """New commitments of the document, added in place. The actions it has are
+    listed above it, a page at a time, each leading to its own page, where it is
+    edited (``agreements.admin.compact``): 50 rows of widgets would take a second to
+    render. Their statuses change only by recording an update. The title is the
+    English one here; the action's own page has a tab per language, the description
+    and the contact."""
 
     model = Action
     formset = KeepsRecordedFieldsFormSet
+    template = "admin/agreements/document/action_inline.html"
+    verbose_name_plural = _("new actions")
     extra = 0
-    show_change_link = True
     autocomplete_fields = ("responsible_bodies",)
     # what a row needs, to fit the screen: the description, the focal person, the
     # other languages and the completion are on the action's own page ("Change" on
@@ -188,7 +195,8 @@ class ActionInline(VersionedInlineMixin, admin.TabularInline):
     }
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("responsible_bodies")
+        # only new actions here: the recorded ones are in the table above
+        return super().get_queryset(request).none()
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -286,6 +294,7 @@ class ActionCitationInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Action)
 class ActionAdmin(
+    LargeListMixin,
     BumpsParentVersionMixin,
     VersionedAdminMixin,
     RecordsUpdatesMixin,
@@ -309,19 +318,16 @@ class ActionAdmin(
         ResponsibleBodyFilter,
         ActionPartyCountryFilter,
         ActionEventFilter,
+        DueYearFilter,
     )
     list_select_related = ("document",)
-    search_fields = (
-        *language_columns("title"),
-        *language_columns("description"),
-        "document__title",
-        *language_columns("responsible_bodies__name"),
-        *language_columns("responsible_bodies__short_name"),
+    # what the search box reads: see get_search_results
+    search_fields = language_columns("title")
+    search_help_text = _(
+        "Words of the action's title or description (in any language), of its "
+        "document's title or parties, or of a responsible body's name."
     )
-    date_hierarchy = "due_on"
     list_per_page = 50
-    # The full count is a COUNT(*) over every action on every page view.
-    show_full_result_count = False
     actions = ("mark_done",)
     autocomplete_fields = ("document", "responsible_bodies")
     prepopulated_fields = {"slug": ("title",)}
@@ -369,6 +375,32 @@ class ActionAdmin(
             .with_flags(timezone.localdate())
             .prefetch_related("responsible_bodies")
         )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word in the action's title or description, or found by the public
+        search in its document, or in a responsible body's name: subqueries, not
+        joins, so no ``DISTINCT``."""
+
+        def responsible(word):
+            names = Q()
+            for field in (*language_columns("name"), *language_columns("short_name")):
+                names |= Q(**{f"body__{field}__icontains": word})
+            return Exists(
+                Action.responsible_bodies.through.objects.filter(
+                    names, action=OuterRef("pk")
+                )
+            )
+
+        def in_document(word):
+            return Q(document__in=documents_matching(word))
+
+        results = search_words(
+            queryset,
+            search_term,
+            (*language_columns("title"), *language_columns("description")),
+            related=(in_document, responsible),
+        )
+        return results, False
 
     def get_inlines(self, request, obj):
         # An action being added has no updates yet.
@@ -549,7 +581,9 @@ class ProgressUpdateAddForm(forms.ModelForm):
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
+class ProgressUpdateAdmin(
+    LargeListMixin, UpdateColumns, VersionedAdminMixin, HistoryAdmin
+):
     """Updates are recorded here, through ``followup.record_update``, which also
     changes the document's or the action's status. Once recorded, the subject, date
     and statuses stay as they are: a correction is a new update."""
@@ -563,15 +597,19 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
         "confidence",
         "recorded_by",
     )
-    list_filter = (UpdateSubjectFilter, StatusAfterFilter, "confidence")
-    list_select_related = ("document", "action", "recorded_by")
-    search_fields = (
-        "title",
-        "text",
-        "document__title",
-        *language_columns("action__title"),
+    list_filter = (
+        UpdateSubjectFilter,
+        StatusAfterFilter,
+        "confidence",
+        HappenedYearFilter,
     )
-    date_hierarchy = "happened_on"
+    list_select_related = ("document", "action", "recorded_by")
+    # what the search box reads: see get_search_results
+    search_fields = ("title",)
+    search_help_text = _(
+        "Words of the update's title, of its action's title or of its document "
+        "(title, parties, signatories)."
+    )
     list_per_page = 50
     autocomplete_fields = ("document", "action", "source")
     add_fieldsets = (
@@ -648,6 +686,17 @@ class ProgressUpdateAdmin(UpdateColumns, VersionedAdminMixin, HistoryAdmin):
         "recorded_by",
         "created_at",
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word in the update's title or its action's title (a foreign key:
+        no row repeated), or found by the public search in its document."""
+        results = search_words(
+            queryset,
+            search_term,
+            ("title", *language_columns("action__title")),
+            related=(lambda word: Q(document__in=documents_matching(word)),),
+        )
+        return results, False
 
     def get_fieldsets(self, request, obj=None):
         return self.add_fieldsets if obj is None else self.fieldsets

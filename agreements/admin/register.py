@@ -31,18 +31,21 @@ from ..models import (
     Source,
     Topic,
 )
-from ..search import language_columns
+from ..search import clean_query, language_columns, search_documents
+from .changelists import LargeListMixin
+from .compact import follow_up_tables
 from .duplicates import DocumentAdminForm, duplicates_view
 from .filters import (
     BodyCountryFilter,
     PartyCountryFilter,
     PublishedByFilter,
+    PublishedYearFilter,
+    PublisherFilter,
     RecentEventFilter,
     SignatureYearFilter,
 )
 from .followup import (
     ActionInline,
-    ProgressUpdateInline,
     RecordsUpdatesMixin,
     follow_up_status_action,
 )
@@ -143,7 +146,11 @@ class BodyNameInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Body)
 class BodyAdmin(
-    SpreadsheetMixin, VersionedAdminMixin, TabbedTranslationAdmin, HistoryAdmin
+    LargeListMixin,
+    SpreadsheetMixin,
+    VersionedAdminMixin,
+    TabbedTranslationAdmin,
+    HistoryAdmin,
 ):
     resource_classes = [BodyResource]
     import_help = _(
@@ -173,8 +180,10 @@ class BodyAdmin(
     )
 
     def get_queryset(self, request):
-        # One party per document and body, so parties count documents.
-        return super().get_queryset(request).annotate(documents_count=Count("parties"))
+        # One party per document and body, so parties count documents: a subquery
+        # on the parties' body index for each body listed, not a GROUP BY over
+        # every party.
+        return super().get_queryset(request).with_documents_count()
 
     def get_deleted_objects(self, objs, request):
         # A body's children (their parent would be cleared) and the actions that
@@ -193,7 +202,8 @@ class BodyAdmin(
         ]
         return deleted, counts, perms_needed, [*protected, *map(linked, referring)]
 
-    @admin.display(description=_("documents"), ordering="documents_count")
+    # not sortable: sorting would count the parties of every body
+    @admin.display(description=_("documents"))
     def documents(self, obj):
         return obj.documents_count
 
@@ -213,13 +223,13 @@ class BodyNameAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(SpreadsheetMixin, VersionedAdminMixin, HistoryAdmin):
+class SourceAdmin(LargeListMixin, SpreadsheetMixin, VersionedAdminMixin, HistoryAdmin):
     resource_classes = [SourceResource]
     import_help = _("One source a row, found by its URL.")
     formfield_overrides = HTTPS_URLS
     list_display = ("__str__", "url", "publisher", "published_on", "accessed_on")
+    list_filter = (PublisherFilter, PublishedYearFilter)
     search_fields = ("url", "title", "publisher")
-    date_hierarchy = "published_on"
     list_per_page = 50
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -248,6 +258,7 @@ class EventCitationInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Event)
 class EventAdmin(
+    LargeListMixin,
     SpreadsheetMixin,
     VersionedAdminMixin,
     PublishingAdminMixin,
@@ -275,7 +286,6 @@ class EventAdmin(
     list_select_related = ("country", "published_by")
     actions = ("publish", "unpublish")
     search_fields = (*language_columns("title"), "slug", "city")
-    date_hierarchy = "date"
     autocomplete_fields = ("country",)
     # the slug is made on save, with the date (Event.slug_from)
     readonly_fields = ("reconciliation", "document_list", "publication", "updated_at")
@@ -494,6 +504,7 @@ class DocumentTitleInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
+    LargeListMixin,
     SpreadsheetMixin,
     VersionedAdminMixin,
     PublishingAdminMixin,
@@ -534,16 +545,14 @@ class DocumentAdmin(
         SignatureYearFilter,
     )
     list_select_related = ("published_by",)
-    search_fields = (
-        "title",
-        *language_columns("summary"),
-        *language_columns("parties__body__name"),
-        "parties__signatory_name",
+    # what the search box reads: see get_search_results
+    search_fields = ("title",)
+    search_help_text = _(
+        "Words of the title (in any language), of a party's name or short name, of a "
+        "signatory's name, of the place or of the summary; the start of a word is "
+        "enough."
     )
-    date_hierarchy = "signed_on"
     list_per_page = 50
-    # The full count is a COUNT(*) over the whole register on every page view.
-    show_full_result_count = False
     save_on_top = True
     actions = (
         "publish",
@@ -568,7 +577,6 @@ class DocumentAdmin(
         DocumentCitationInline,
         DocumentTitleInline,
         ActionInline,
-        ProgressUpdateInline,
     )
     object_history_template = "admin/agreements/document/object_history.html"
     fieldsets = (
@@ -626,6 +634,16 @@ class DocumentAdmin(
     def get_queryset(self, request):
         return super().get_queryset(request).with_parties()
 
+    def get_search_results(self, request, queryset, search_term):
+        """The public search's index (``agreements.search``): every word, or its
+        start, in the title, the titles in other languages, the parties' names, the
+        signatories, the place or the summary. One indexed condition on the
+        document's row, so no join and no ``DISTINCT``."""
+        text, _shortened = clean_query(search_term)
+        if not text:
+            return queryset, False
+        return search_documents(queryset, text), False
+
     def get_urls(self):
         opts = self.model._meta
         return [
@@ -637,11 +655,13 @@ class DocumentAdmin(
             *super().get_urls(),
         ]
 
-    def get_inlines(self, request, obj):
-        # A document being added has no updates yet.
-        if obj is None:
-            return [i for i in self.inlines if i is not ProgressUpdateInline]
-        return self.inlines
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # its actions and updates as compact tables (agreements.admin.compact)
+        extra_context = {
+            **(extra_context or {}),
+            **follow_up_tables(request, object_id),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_fieldsets(self, request, obj=None):
         # A new document starts with a follow-up status; after that it changes only

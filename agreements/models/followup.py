@@ -628,6 +628,14 @@ class ProgressUpdate(TodayAwareModel):
         ordering = ("-happened_on", "-created_at", "-id")
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
+        indexes = [
+            # the updates' list in the admin, newest first, read from the index
+            # rather than sorted: 530,000 rows in the benchmark's register
+            models.Index(
+                fields=("-happened_on", "-created_at", "-id"),
+                name="agreements_update_newest",
+            ),
+        ]
         constraints = [
             # its index also serves a document's timeline and its last update
             models.UniqueConstraint(

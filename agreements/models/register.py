@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -211,6 +212,26 @@ class BodyQuerySet(models.QuerySet):
 
         children = Body.objects.filter(parent=OuterRef("pk")).filter(at_work())
         return self.filter(at_work() | Q(Exists(children)))
+
+    def with_documents_count(self):
+        """Annotate ``documents_count``, the documents each body is a party to (one
+        party per document and body): a subquery on the parties' body index, run
+        for the bodies returned, not a join and ``GROUP BY`` over every party."""
+        from .documents import Party  # documents import bodies
+
+        counted = (
+            Party.objects.filter(body=OuterRef("pk"))
+            .order_by()
+            .values("body")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            documents_count=Coalesce(
+                models.Subquery(counted, output_field=models.IntegerField()),
+                models.Value(0),
+            )
+        )
 
 
 class Body(TranslatedModel):
@@ -441,17 +462,36 @@ class EventQuerySet(models.QuerySet):
     def with_recorded_count(self, *, published_only=True):
         """Annotate ``documents_recorded``: the documents held for the event, and
         ``documents_inferred``: those of them counted among the reported ones only
-        by inference."""
-        condition = Q(documents__is_published=True) if published_only else Q()
-        inferred = condition & Q(documents__event_confidence=Confidence.INFERRED)
+        by inference.
+
+        Each is a subquery on the documents' event index, which the database runs
+        for the events it returns (a page of them), not a join and ``GROUP BY``
+        over every document.
+        """
+        condition = Q(is_published=True) if published_only else Q()
         return self.annotate(
-            documents_recorded=models.Count(
-                "documents", filter=condition, distinct=True
-            ),
-            documents_inferred=models.Count(
-                "documents", filter=inferred, distinct=True
+            documents_recorded=_documents_of_event(condition),
+            documents_inferred=_documents_of_event(
+                condition & Q(event_confidence=Confidence.INFERRED)
             ),
         )
+
+
+def _documents_of_event(condition):
+    """How many of an event's documents meet ``condition``: a subquery for an
+    annotation on events."""
+    from .documents import Document  # documents.py imports this module
+
+    counted = (
+        Document.objects.filter(condition, event=models.OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(n=models.Count("pk"))
+        .values("n")
+    )
+    return Coalesce(
+        models.Subquery(counted, output_field=models.IntegerField()), models.Value(0)
+    )
 
 
 class Event(TranslatedModel):

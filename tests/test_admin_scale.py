@@ -1,0 +1,275 @@
+"""The admin at scale (issue 19): search through the public index, counts from the
+cache, capped depth, filters and year lists without scans, and query guards at two
+sizes of register for every change form."""
+
+from http import HTTPStatus
+
+import pytest
+from django.contrib.messages import get_messages
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from agreements import models
+from agreements.admin.changelists import MAX_PAGES
+from tests import factories
+from tests.factories import (
+    ActionFactory,
+    BodyFactory,
+    PartyFactory,
+    ProgressUpdateFactory,
+    bilateral_document,
+)
+from tests.test_admin import (
+    EDITABLE_CASES,
+    admin_url,
+    change_url,
+    filter_choices,
+)
+from tests.test_followup_admin import changelist, listed
+
+pytestmark = pytest.mark.django_db
+
+#: The most queries any change form makes, however large the register.
+CHANGE_FORM_MAX_QUERIES = 40
+
+
+def sql_of(queries):
+    return [query["sql"] for query in queries.captured_queries]
+
+
+# --- Search ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "term",
+    [
+        "Tulegenov",  # a signatory's surname
+        "tuleg",  # the start of it
+        "Baiterek",  # a party's name
+        "QIA",  # a party's short name
+        "hydrogen",  # a word of the title
+        "HYDRO",  # the start of a word, in capitals
+        "водород",  # the title in Russian (a DocumentTitle)
+    ],
+)
+def test_document_search_finds_names_and_title_words(admin_client, term):
+    found = bilateral_document(title="Memorandum on green hydrogen")
+    factories.DocumentTitleFactory(
+        document=found, language="ru", title="Меморандум о зелёном водороде"
+    )
+    PartyFactory(
+        document=found,
+        body=BodyFactory(name="Baiterek Holding", short_name="QIA"),
+        signatory_name="Nurlan Tulegenov",
+        order=3,
+    )
+    other = bilateral_document(title="Agreement on air services")
+    changelist(admin_client, models.Document)  # the filters' choices, cached
+
+    with CaptureQueriesContext(connection) as queries:
+        response = changelist(admin_client, models.Document, {"q": term})
+
+    assert listed(response) == [found]
+    assert change_url(other) not in response.content.decode()
+    # one indexed condition on the document's row: no join over parties, no DISTINCT
+    assert not any("DISTINCT" in sql for sql in sql_of(queries))
+
+
+def test_document_search_with_a_filter_and_bad_input_is_a_page_not_an_error(
+    admin_client,
+):
+    bilateral_document(title="Memorandum on green hydrogen")
+
+    for term in ["\x00", "' OR 1=1 --", "<script>", "x" * 5000, "ä" * 300]:
+        response = changelist(
+            admin_client, models.Document, {"q": term, "kind__exact": "memorandum"}
+        )
+        assert response.status_code == HTTPStatus.OK
+
+
+def test_action_and_update_search_run_no_distinct(admin_client):
+    body = BodyFactory(name="Ministry of Energy")
+    action = ActionFactory(title="Open a laboratory", responsible_bodies=[body])
+    update = ProgressUpdateFactory(action=action, title="Laboratory opened")
+    ActionFactory(title="Hold a forum")
+
+    for model, term, found in [
+        (models.Action, "Energy", action),
+        (models.Action, "laborat", action),
+        (models.ProgressUpdate, "laboratory", update),
+    ]:
+        changelist(admin_client, model)  # the filters' choices, cached
+        with CaptureQueriesContext(connection) as queries:
+            response = changelist(admin_client, model, {"q": term})
+        assert listed(response) == [found]
+        assert not any("DISTINCT" in sql for sql in sql_of(queries))
+
+
+# --- Counts, deep pages ---------------------------------------------------------------
+
+
+def test_a_filtered_changelist_counts_once_until_the_register_changes(admin_client):
+    for _ in range(3):
+        bilateral_document(kind=models.Document.Kind.MEMORANDUM)
+    params = {"kind__exact": "memorandum"}
+
+    changelist(admin_client, models.Document, params)
+    with CaptureQueriesContext(connection) as again:
+        response = changelist(admin_client, models.Document, params)
+    assert response.context["cl"].result_count == 3
+    assert not any("COUNT(" in sql for sql in sql_of(again))
+
+    bilateral_document(kind=models.Document.Kind.MEMORANDUM)
+    with CaptureQueriesContext(connection) as changed:
+        response = changelist(admin_client, models.Document, params)
+    assert response.context["cl"].result_count == 4
+    assert any("COUNT(" in sql for sql in sql_of(changed))
+
+
+def test_the_body_list_counts_documents_without_grouping_every_party(admin_client):
+    busy = BodyFactory(name="Busy Zanzibar ministry")
+    BodyFactory(name="Idle Zanzibar ministry")
+    for _ in range(3):
+        PartyFactory(body=busy, document=bilateral_document())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = changelist(admin_client, models.Body, {"q": "Zanzibar"})
+
+    counts = {body.name: body.documents_count for body in listed(response)}
+    assert counts == {"Busy Zanzibar ministry": 3, "Idle Zanzibar ministry": 0}
+    # the count is a subquery per body listed, grouped on the parties' body index;
+    # the list itself is not grouped
+    assert not any('GROUP BY "agreements_body"' in sql for sql in sql_of(queries))
+
+
+def test_pages_past_the_cap_are_refused_with_a_message(admin_client, settings):
+    for _ in range(3):
+        bilateral_document()
+    url = admin_url(models.Document, "changelist")
+
+    response = admin_client.get(url, {"p": str(MAX_PAGES + 1), "kind__exact": "treaty"})
+
+    assert response.status_code == HTTPStatus.FOUND
+    assert f"p={MAX_PAGES}" in response.url
+    assert "kind__exact=treaty" in response.url
+    message = str(next(iter(get_messages(response.wsgi_request))))
+    assert f"first {MAX_PAGES} pages" in message
+    assert "narrow the list" in message
+
+
+def test_the_pagination_offers_no_page_past_the_cap(admin_client, monkeypatch):
+    from agreements.admin.register import DocumentAdmin
+
+    monkeypatch.setattr(DocumentAdmin, "max_pages", 2)
+    monkeypatch.setattr(DocumentAdmin, "list_per_page", 2)
+    for _ in range(7):
+        bilateral_document()
+
+    response = changelist(admin_client, models.Document)
+
+    cl = response.context["cl"]
+    assert cl.result_count == 7  # the true count is still told
+    assert cl.paginator.num_pages == 2
+    assert "?p=3" not in response.content.decode()
+    assert admin_client.get(admin_url(models.Document, "changelist"), {"p": "3"})[
+        "Location"
+    ].endswith("p=2")
+
+
+# --- Filters and years ----------------------------------------------------------------
+
+
+def test_filter_choices_and_years_are_read_once_until_the_register_changes(
+    admin_client,
+):
+    first = bilateral_document()
+    changelist(admin_client, models.Document)
+
+    with CaptureQueriesContext(connection) as again:
+        response = changelist(admin_client, models.Document)
+
+    years = [value for value, _label in filter_choices(response, "year of signature")]
+    assert years == [str(first.signed_on.year)]
+    assert response.context["cl"].date_hierarchy is None
+    # no year scan, no scan of the parties' countries, the events or the publishers
+    assert not any(
+        "django_date_trunc" in sql or "DATE_TRUNC" in sql for sql in sql_of(again)
+    )
+    assert not any(
+        "EXISTS" in sql and "agreements_country" in sql for sql in sql_of(again)
+    )
+
+    older = bilateral_document(signed_on=first.signed_on.replace(year=1999))
+    response = changelist(admin_client, models.Document)
+    years = [value for value, _label in filter_choices(response, "year of signature")]
+    assert years == [str(first.signed_on.year), "1999"]
+    assert listed(changelist(admin_client, models.Document, {"year": "1999"})) == [
+        older
+    ]
+
+
+def test_a_chosen_event_outside_the_recent_ones_is_still_offered(admin_client):
+    old = factories.EventFactory(title="Old visit")
+    document = bilateral_document(event=old)
+    for n in range(25):
+        bilateral_document(event=factories.EventFactory(title=f"Visit {n}"))
+
+    response = changelist(admin_client, models.Document, {"event": str(old.pk)})
+
+    assert (str(old.pk), str(old)) in filter_choices(response, "event")
+    assert listed(response) == [document]
+
+
+def test_sources_filter_by_publisher_and_year(admin_client):
+    wanted = factories.SourceFactory(publisher="Kazinform")
+    factories.SourceFactory(publisher="Trend")
+    factories.SourceFactory(
+        publisher="Kazinform",
+        published_on=wanted.published_on.replace(year=wanted.published_on.year - 2),
+    )
+
+    response = changelist(
+        admin_client,
+        models.Source,
+        {"publisher": "Kazinform", "year": str(wanted.published_on.year)},
+    )
+
+    assert listed(response) == [wanted]
+    assert ("Kazinform", "Kazinform") in filter_choices(response, "publisher")
+
+
+# --- Change forms: the same number of queries at two sizes of register ----------------
+
+
+def add_around(record, count):
+    """``count`` more rows around ``record``: actions and their updates for a
+    document (or the document of a record that has one), parties for a body."""
+    document = record if isinstance(record, models.Document) else None
+    document = document or getattr(record, "document", None)
+    for _ in range(count):
+        if document is not None:
+            ProgressUpdateFactory(action=ActionFactory(document=document))
+        if isinstance(record, models.Body):
+            PartyFactory(body=record)
+
+
+@pytest.mark.parametrize(
+    "case", EDITABLE_CASES, ids=[case.model.__name__ for case in EDITABLE_CASES]
+)
+def test_change_form_query_count_does_not_grow_with_the_register(
+    admin_client, django_assert_max_num_queries, case
+):
+    record = case.make()
+    add_around(record, 1)
+    admin_client.get(change_url(record))  # what the process reads once
+
+    with django_assert_max_num_queries(CHANGE_FORM_MAX_QUERIES) as small:
+        admin_client.get(change_url(record))
+    for _ in range(20):
+        case.other()
+    add_around(record, 10)
+    with django_assert_max_num_queries(CHANGE_FORM_MAX_QUERIES) as large:
+        response = admin_client.get(change_url(record))
+
+    assert response.status_code == HTTPStatus.OK
+    assert len(large) == len(small)
