@@ -311,3 +311,29 @@ def test_a_spreadsheet_with_one_bad_row_is_shown_and_nothing_is_saved(page):
     page.screenshot(path=screenshot_dir() / "admin-import-dry-run.png", full_page=True)
     assert not Document.objects.exists()
     assert page.js_errors == []
+
+
+def test_staff_search_for_a_signatory_and_open_the_document_found(page):
+    """The admin's search reads the public search's index: a signatory's surname
+    finds the document, and its page lists its actions as links to their own."""
+    from tests.factories import ActionFactory, PartyFactory
+
+    found = bilateral_document(title="Memorandum on green hydrogen")
+    PartyFactory(document=found, signatory_name="Nurlan Tulegenov", order=3)
+    action = ActionFactory(document=found, title="Open a hydrogen laboratory")
+    bilateral_document(title="Agreement on air services")
+    log_in(page, "carol")
+
+    page.goto(reverse("admin:agreements_document_changelist"))
+    page.locator("#searchbar").fill("Tulegenov")
+    page.locator("#changelist-search input[type=submit]").click()
+
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    rows.get_by_role("link", name="Memorandum on green hydrogen").click()
+    expect(page.locator("#id_title")).to_have_value("Memorandum on green hydrogen")
+    table = page.locator("#actions-table")
+    expect(table).to_contain_text("Actions (1)")
+    table.get_by_role("link", name=action.title).click()
+    expect(page.locator("#id_title_en_gb")).to_have_value(action.title)
+    assert page.js_errors == []
