@@ -87,8 +87,9 @@ def test_document_search_with_a_filter_and_bad_input_is_a_page_not_an_error(
         assert response.status_code == HTTPStatus.OK
 
 
-def test_action_and_update_search_run_no_distinct(admin_client):
+def test_action_update_and_body_search_run_no_distinct(admin_client):
     body = BodyFactory(name="Ministry of Energy")
+    renamed = factories.BodyNameFactory(name="Ministry of Fuel and Power").body
     action = ActionFactory(title="Open a laboratory", responsible_bodies=[body])
     update = ProgressUpdateFactory(action=action, title="Laboratory opened")
     ActionFactory(title="Hold a forum")
@@ -97,6 +98,8 @@ def test_action_and_update_search_run_no_distinct(admin_client):
         (models.Action, "Energy", action),
         (models.Action, "laborat", action),
         (models.ProgressUpdate, "laboratory", update),
+        (models.Body, "Fuel", renamed),
+        (models.Body, "energy", body),
     ]:
         changelist(admin_client, model)  # the filters' choices, cached
         with CaptureQueriesContext(connection) as queries:

@@ -5,7 +5,7 @@ from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
-from django.db.models import Case, Count, IntegerField, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
 from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
@@ -32,7 +32,7 @@ from ..models import (
     Topic,
 )
 from ..search import clean_query, language_columns, search_documents
-from .changelists import LargeListMixin
+from .changelists import LargeListMixin, search_words
 from .compact import follow_up_tables
 from .duplicates import DocumentAdminForm, duplicates_view
 from .filters import (
@@ -178,6 +178,18 @@ class BodyAdmin(
             {"classes": ("collapse",), "fields": ("website", "description")},
         ),
     )
+
+    def get_search_results(self, request, queryset, search_term):
+        """Every word in a name or short name, in any language, or in a former
+        name: a subquery for the former names, not a join, so no ``DISTINCT``."""
+
+        def former(word):
+            return Exists(
+                BodyName.objects.filter(body=OuterRef("pk"), name__icontains=word)
+            )
+
+        fields = (*language_columns("name"), *language_columns("short_name"))
+        return search_words(queryset, search_term, fields, related=(former,)), False
 
     def get_queryset(self, request):
         # One party per document and body, so parties count documents: a subquery
