@@ -379,7 +379,7 @@ def test_an_update_recorded_while_the_action_is_saved_is_kept(
     )
 
 
-def test_an_update_recorded_while_the_actions_inline_is_saved_is_kept(
+def test_an_update_recorded_while_the_document_form_adds_an_action_is_kept(
     admin_client, monkeypatch
 ):
     from agreements.admin.register import DocumentAdmin
@@ -390,10 +390,16 @@ def test_an_update_recorded_while_the_actions_inline_is_saved_is_kept(
     document = bilateral_document()
     action = ActionFactory(document=document)
     data = form_data(admin_client.get(change_url(document)))
-    field = "title_en_gb"
-    prefix = next(key for key in data if key.endswith(f"-0-{field}"))[: -len(field)]
-    data[f"{prefix}{field}"] = "Edited in the inline"
-    # the inline's rows are read with the form, before the document is saved
+    # the form lists the recorded action as a link and adds a new one
+    data.update(
+        {
+            "actions-TOTAL_FORMS": "1",
+            "actions-0-title_en_gb": "Added in the inline",
+            "actions-0-basis": "reported",
+            "actions-0-responsible_bodies": [str(document.parties.first().body_id)],
+        }
+    )
+    # an update of the recorded action lands while the form is saved
     save_model = DocumentAdmin.save_model
 
     def record_then_save(self, request, obj, form, change):
@@ -411,5 +417,5 @@ def test_an_update_recorded_while_the_actions_inline_is_saved_is_kept(
     assert admin_client.post(change_url(document), data).status_code == 302
 
     action.refresh_from_db()
-    assert action.title == "Edited in the inline"
     assert action.status == Action.Status.DONE
+    assert document.actions.filter(title="Added in the inline").exists()
