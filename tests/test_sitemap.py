@@ -143,7 +143,7 @@ def test_the_index_names_every_section(client, register):
     }
 
 
-def test_the_pages_section_lists_home_and_the_lists(client, register):
+def test_the_pages_section_lists_home_the_lists_and_open_data(client, register):
     urls = section_urls(client, "/sitemap-pages.xml")
     assert set(urls) == {
         "/",
@@ -152,6 +152,7 @@ def test_the_pages_section_lists_home_and_the_lists(client, register):
         "/bodies/",
         "/countries/",
         "/follow-up/",
+        "/data/",
     }
 
 
