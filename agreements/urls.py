@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exports, feeds, views
+from . import citations, exports, feeds, views
 from .opendata.views import OpenDataView
 
 app_name = "agreements"
@@ -24,6 +24,18 @@ urlpatterns = [
         "agreements/<slug:slug>/",
         views.DocumentDetailView.as_view(),
         name="document-detail",
+    ),
+    path(
+        "agreements/<slug:slug>/cite.ris",
+        citations.cite,
+        {"extension": "ris"},
+        name="document-cite-ris",
+    ),
+    path(
+        "agreements/<slug:slug>/cite.bib",
+        citations.cite,
+        {"extension": "bib"},
+        name="document-cite-bib",
     ),
     path("data/", OpenDataView.as_view(), name="open-data"),
     path("bodies/", views.BodyListView.as_view(), name="body-list"),
