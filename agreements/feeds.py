@@ -4,6 +4,10 @@
 Azerbaijan" is ``/feeds/documents/?kind=memorandum&country=AZ``; ``/feeds/follow-up/``
 carries the progress updates, by country (``?country=``, repeatable) and body
 (``?body=``). Bad parameters are a 400 that names them, as on the list.
+
+Anonymous readers are served from the page cache, as the pages are
+(``agreements.cache``): one entry a feed, language and set of the parameters it
+knows, left behind by any change to the register.
 """
 
 import datetime
