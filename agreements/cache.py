@@ -70,8 +70,8 @@ PG_FUNCTION = "agreements_bump_generation"
 PG_FLAG = "agreements.generation_moved"
 
 #: Paths served from the cache: the public site and its feeds, exactly as listed
-#: (``/`` alone, the others with everything under them). Admin, /healthz, /readyz and static files are
-#: never cached.
+#: (``/`` alone, the others with everything under them). Admin, /healthz, /readyz,
+#: static files and the bulk files of /data/files/ are never cached.
 PUBLIC_PATHS = ("/",)
 PUBLIC_PREFIXES = (
     "/agreements/",

@@ -36,10 +36,9 @@ pytestmark = pytest.mark.django_db
 TABLE_FILES = [table.filename for table in TABLES]
 
 
-@pytest.fixture(autouse=True)
-def open_data_root(settings, tmp_path):
-    settings.OPEN_DATA_ROOT = tmp_path / "opendata"
-    return settings.OPEN_DATA_ROOT
+@pytest.fixture
+def open_data_root(settings):
+    return settings.OPEN_DATA_ROOT  # a fresh directory (tests/conftest.py)
 
 
 def built(name):
@@ -268,7 +267,7 @@ def test_the_page_lists_each_file_with_its_size_date_and_dictionary(
     assert "No files have been built yet." not in content
     assert "ODbL" in content and 'href="https://opendatacommons.org/"' in content
     size = built("documents.csv").stat().st_size
-    assert f"<td data-label=\"Size\">{filesizeformat(size)}</td>" in content
+    assert f'<td data-label="Size">{filesizeformat(size)}</td>' in content
     for table in TABLES:
         for column in table.columns:
             assert f'<code lang="en">{column.name}</code>' in content

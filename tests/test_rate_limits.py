@@ -1,6 +1,6 @@
-"""The expensive public endpoints (the calendar, searches, exports) are rate-limited per client
-address for anonymous visitors: a 429 with Retry-After, never for staff, never for
-pages the page cache answers, and not at all while the cache is down."""
+"""The expensive public endpoints (the calendar, searches, exports) are rate-limited
+per client address for anonymous visitors: a 429 with Retry-After, never for staff,
+never for pages the page cache answers, and not at all while the cache is down."""
 
 from http import HTTPStatus
 

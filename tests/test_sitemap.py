@@ -177,7 +177,7 @@ def test_sections_list_only_published_records(client, register):
 
 def test_every_url_in_the_sitemap_answers(client, register):
     urls = all_urls(client)
-    assert len(urls) == 6 + 1 + 1 + 2 + 2
+    assert len(urls) == 7 + 1 + 1 + 2 + 2  # pages (with /data/), records
     for url in urls:
         assert client.get(url).status_code == HTTPStatus.OK, url
 
