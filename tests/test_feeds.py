@@ -178,3 +178,14 @@ def test_a_feeds_bad_request_is_never_stored(client, page_cache_on):
         response = client.get("/feeds/follow-up/?country=XX")
         assert response.status_code == HTTPStatus.BAD_REQUEST
         assert "X-Cache" not in response
+
+
+def test_an_update_is_one_entry_however_many_parties_match(client):
+    document = bilateral_document(countries=("KZ", "KZ", "AZ"))
+    ProgressUpdateFactory(document=document, title="Joint commission met")
+    bodies = "&".join(f"body={p.body.slug}" for p in document.parties.all()[:2])
+    for query in ("country=KZ", "country=KZ&country=AZ", bodies):
+        _feed, items = entries(client, f"/feeds/follow-up/?{query}")
+        assert [title for title, _link in items] == [
+            f"Joint commission met ({document.title})"
+        ], query
