@@ -69,9 +69,9 @@ PG_FUNCTION = "agreements_bump_generation"
 #: transaction (once a statement where constraints are immediate, as in tests).
 PG_FLAG = "agreements.generation_moved"
 
-#: Paths served from the cache: the public site, exactly as listed (``/`` alone, the
-#: others with everything under them). Admin, /healthz, /readyz and static files are
-#: never cached.
+#: Paths served from the cache: the public site and its feeds, exactly as listed
+#: (``/`` alone, the others with everything under them). Admin, /healthz, /readyz,
+#: static files and the bulk files of /data/files/ are never cached.
 PUBLIC_PATHS = ("/",)
 PUBLIC_PREFIXES = (
     "/agreements/",
@@ -79,6 +79,7 @@ PUBLIC_PREFIXES = (
     "/events/",
     "/countries/",
     "/follow-up/",
+    "/feeds/",
     "/sitemap",
 )
 #: Longer query strings (10 kB searches, junk) are rendered but never stored.
@@ -276,6 +277,21 @@ PAGE_PARAMS = {
         "ordering",
         "page",
     ),
+    # the documents feed: the list's filters (its order is the feed's own)
+    "agreements:feed-documents": (
+        "q",
+        "kind",
+        "status",
+        "follow_up",
+        "topic",
+        "country",
+        "body",
+        "event",
+        "signed_after",
+        "signed_before",
+        "ordering",
+    ),
+    "agreements:feed-followup": ("country", "body"),
     "agreements:body-list": ("q", "page"),
     "agreements:body-detail": ("page",),
     "agreements:event-list": ("page",),
@@ -287,6 +303,8 @@ PAGE_PARAMS = {
 REPEATABLE = {
     "agreements:document-list": {"kind", "status", "follow_up", "topic", "country"},
     "followup:followup-calendar": {"country", "body"},
+    "agreements:feed-documents": {"kind", "status", "follow_up", "topic", "country"},
+    "agreements:feed-followup": {"country", "body"},
 }
 #: Values that mean the same as leaving the parameter out.
 DEFAULT_VALUES = {"page": "1", "p": "1"}

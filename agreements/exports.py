@@ -7,17 +7,24 @@ Cyrillic and Azerbaijani letters; the XLSX is written by openpyxl's write-only
 workbook, in constant memory. A cell that begins with ``=``, ``+``, ``-`` or ``@``
 (or a tab or carriage return) is written with a leading apostrophe, so that no
 formula runs when the file is opened.
+
+Each export reads every matching document, so anonymous clients are rate limited
+(``RATE_LIMITS["export"]``, a 429 with ``Retry-After``); the files are streamed and
+never stored by the page cache. The bulk files (agreements.opendata) reuse the
+columns and the cells.
 """
 
 import csv
 import tempfile
 
+from django.db.models import Prefetch
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from openpyxl import Workbook
 
 from .filters import DocumentFilter
 from .models import Document, Party
+from .security import rate_limited
 
 COLUMNS = (
     "slug",
@@ -85,7 +92,10 @@ def document_row(document, absolute):
         document.signed_on.isoformat(),
         document.signed_city,
         document.signed_country.code if document.signed_country_id else "",
-        document.event.slug if document.event_id else "",
+        # a published document may name an event still in draft: not its slug
+        document.event.slug
+        if document.event_id and document.event.is_published
+        else "",
         readable,
         *_party_cells(first),
         *_party_cells(second),
@@ -100,11 +110,12 @@ def document_row(document, absolute):
     ]
 
 
-def _documents(filterset):
-    from django.db.models import Prefetch
-
+def documents_for_rows(queryset):
+    """``queryset``'s documents with what ``document_row`` reads, ``CHUNK`` at a
+    time (the exports and the bulk files, agreements.opendata)."""
     return (
-        filterset.qs.select_related("event", "signed_country")
+        queryset.select_related("event", "signed_country")
+        .defer("search_text", "search_vector")
         .prefetch_related(
             Prefetch(
                 "parties",
@@ -122,7 +133,7 @@ def _documents(filterset):
 def _rows(request, filterset):
     absolute = request.build_absolute_uri
     yield list(COLUMNS)
-    for document in _documents(filterset):
+    for document in documents_for_rows(filterset.qs):
         yield [neutralised(cell) for cell in document_row(document, absolute)]
 
 
@@ -137,6 +148,7 @@ def _filename(extension):
     return f"documents-{timezone.localdate().isoformat()}.{extension}"
 
 
+@rate_limited("export")
 def export(request, extension):
     filterset = DocumentFilter(request.GET or None, queryset=Document.objects.listed())
     if filterset.is_bound and not filterset.is_valid():

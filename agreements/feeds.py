@@ -4,11 +4,16 @@
 Azerbaijan" is ``/feeds/documents/?kind=memorandum&country=AZ``; ``/feeds/follow-up/``
 carries the progress updates, by country (``?country=``, repeatable) and body
 (``?body=``). Bad parameters are a 400 that names them, as on the list.
+
+Anonymous readers are served from the page cache, as the pages are
+(``agreements.cache``): one entry a feed, language and set of the parameters it
+knows, left behind by any change to the register.
 """
 
 import datetime
 
 from django.contrib.syndication.views import Feed
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -18,7 +23,7 @@ from django.utils.translation import get_language, gettext
 from django_countries.data import COUNTRIES
 
 from .filters import DocumentFilter
-from .models import Body, Document, ProgressUpdate
+from .models import Body, Document, Party, ProgressUpdate
 
 #: Entries a feed holds, newest first.
 ENTRIES = 50
@@ -107,15 +112,24 @@ class FollowUpFeed(Feed):
 
     def items(self, filters):
         updates = ProgressUpdate.objects.filter(document__is_published=True)
+        # Exists, not joins: no row repeated, so no DISTINCT over every update
         for code in filters["countries"]:
-            updates = updates.filter(document__parties__body__country__code=code)
+            updates = updates.filter(
+                Exists(
+                    Party.objects.filter(
+                        document_id=OuterRef("document_id"), body__country__code=code
+                    )
+                )
+            )
         for body in filters["bodies"]:
-            updates = updates.filter(document__parties__body=body)
-        return (
-            updates.select_related("document", "action", "source")
-            .order_by("-happened_on", "-pk")
-            .distinct()[:ENTRIES]
-        )
+            updates = updates.filter(
+                Exists(
+                    Party.objects.filter(document_id=OuterRef("document_id"), body=body)
+                )
+            )
+        return updates.select_related("document", "action", "source").order_by(
+            "-happened_on", "-pk"
+        )[:ENTRIES]
 
     def item_title(self, update):
         return f"{update.title} ({update.document.title})"

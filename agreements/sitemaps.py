@@ -171,7 +171,7 @@ class CountrySitemap(RecordSitemap):
 
 
 class PageSitemap(Sitemap):
-    """The home page, the lists and the follow-up dashboard."""
+    """The home page, the lists, the follow-up dashboard and the open data page."""
 
     i18n = True
     alternates = True
@@ -184,6 +184,7 @@ class PageSitemap(Sitemap):
         "agreements:body-list",
         "agreements:country-list",
         "followup:followup-dashboard",
+        "agreements:open-data",
     )
 
     def items(self):

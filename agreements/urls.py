@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import exports, feeds, views
+from . import citations, exports, feeds, views
+from .opendata.views import OpenDataView
 
 app_name = "agreements"
 
@@ -24,6 +25,19 @@ urlpatterns = [
         views.DocumentDetailView.as_view(),
         name="document-detail",
     ),
+    path(
+        "agreements/<slug:slug>/cite.ris",
+        citations.cite,
+        {"extension": "ris"},
+        name="document-cite-ris",
+    ),
+    path(
+        "agreements/<slug:slug>/cite.bib",
+        citations.cite,
+        {"extension": "bib"},
+        name="document-cite-bib",
+    ),
+    path("data/", OpenDataView.as_view(), name="open-data"),
     path("bodies/", views.BodyListView.as_view(), name="body-list"),
     path("bodies/<slug:slug>/", views.BodyDetailView.as_view(), name="body-detail"),
     path("events/", views.EventListView.as_view(), name="event-list"),

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import search, selectors
+from . import describe, search, selectors
 from .aggregates import cached_aggregate, last_changed, register_stamp
 from .cache import canonical_query
 from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
@@ -396,8 +396,19 @@ class DocumentDetailView(RegisterMixin, DetailView):
         if event is not None and not event.is_published:
             event = None
         followup = document_followup(document, today=today)
+        topics = list(document.topics.order_by("name").only("slug", "name"))
+        cite_url = self.request.build_absolute_uri(document.get_absolute_url())
         context.update(
-            topics=document.topics.order_by("name").only("slug", "name"),
+            topics=topics,
+            structured_data=describe.document(
+                document,
+                parties=document.listed_parties,
+                citations=document.sources,
+                titles=document.other_titles,
+                topics=topics,
+                absolute=self.request.build_absolute_uri,
+                url=cite_url,
+            ),
             # this document's relations by kind, then the others' by date and title
             relations_from=document.relations_from.filter(
                 to_document__is_published=True
@@ -415,7 +426,7 @@ class DocumentDetailView(RegisterMixin, DetailView):
             inferred_in_package=(
                 event is not None and document.event_confidence == Confidence.INFERRED
             ),
-            cite_url=self.request.build_absolute_uri(document.get_absolute_url()),
+            cite_url=cite_url,
             today=today,
             followup=followup,
             follow_up_status=(
@@ -528,14 +539,21 @@ class BodyDetailView(RegisterMixin, DetailView):
             .as_rows()
             .order_by("-signed_on", "title")
         )
+        parent = body.parent if body.parent_id in public else None
         context.update(
             self.paginate(documents, total),
+            structured_data=describe.body(
+                body,
+                parent=parent,
+                absolute=self.request.build_absolute_uri,
+                url=self.request.build_absolute_uri(body.get_absolute_url()),
+            ),
             children=[
                 child
                 for child in body.children.order_by("name", "id")
                 if child.pk in public
             ],
-            parent=body.parent if body.parent_id in public else None,
+            parent=parent,
             former_names=body.former_names.order_by("-valid_until", "name"),
             breadcrumbs=crumbs(
                 (_("Bodies"), reverse("agreements:body-list")),
@@ -590,6 +608,11 @@ class EventDetailView(RegisterMixin, DetailView):
         # the event's published documents are counted already
         context.update(
             self.paginate(documents, event.documents_recorded),
+            structured_data=describe.event(
+                event,
+                absolute=self.request.build_absolute_uri,
+                url=self.request.build_absolute_uri(event.get_absolute_url()),
+            ),
             reconciliation=event.reconciliation(
                 event.documents_recorded, len(inferred)
             ),
@@ -650,6 +673,11 @@ class CountryDetailView(RegisterMixin, DetailView):
             lambda: selectors.country_timeline(country),
         )
         context.update(
+            structured_data=describe.country_page(
+                country,
+                absolute=self.request.build_absolute_uri,
+                url=self.request.build_absolute_uri(country.get_absolute_url()),
+            ),
             timeline=timeline,
             document_total=document_total,
             event_total=event_total,

@@ -26,6 +26,11 @@ memory is read): **cold**, the register generation moved before each request so 
 the queue's cached counts are computed again (``--cold-requests`` of them), and
 **warm**, the counts cached. Target: within 25x ``/healthz``.
 
+The first pass also downloads the CSV and XLSX exports of every published document
+once each (``EXPORTS``): rows a second, the CSV's first byte against ``/healthz``,
+and how much the serving worker's memory grew (its peak during the download over
+its size before). The feeds are timed with the pages.
+
     .venv/bin/python tests/bench.py                       # 100,000 documents, both
     .venv/bin/python tests/bench.py --documents 2000 --db sqlite   # a quick run
     .venv/bin/python tests/bench.py --staff-only --passes uncached  # the queue only
@@ -158,6 +163,7 @@ SERVER_ENV = {
     # one client asks for each page many times: timing, not rate limits
     "DJANGO_RATE_LIMIT_CALENDAR": "off",
     "DJANGO_RATE_LIMIT_SEARCH": "off",
+    "DJANGO_RATE_LIMIT_EXPORT": "off",
 }
 
 
@@ -625,9 +631,16 @@ def time_pages(
         for number, pid in enumerate(worker_pids(server.pid), start=1):
             memory[f"worker {number}"] = peak_rss_mb(pid)
         staff_results = time_staff_pages(browser, url, args, staff) if staff else {}
+        # once, in the first pass (the exports are never stored by the page cache)
+        downloads = time_exports(port, server.pid, args.timeout) if staff else {}
     finally:
         stop_server(server)
-    return {"results": results, "memory": memory, "staff": staff_results}
+    return {
+        "results": results,
+        "memory": memory,
+        "staff": staff_results,
+        "exports": downloads,
+    }
 
 
 def time_staff_pages(browser, url, args, staff):
@@ -759,6 +772,7 @@ def render(name, args, pages, info, passes, static_debug):
             if mb is not None
         )
         lines += ["", f"Peak RSS (VmHWM) of gunicorn, {pass_name}: {peaks or '?'}."]
+    lines += _export_lines(info, passes)
     plan = info["plan"]
     if plan:
         title = (
@@ -802,6 +816,113 @@ def _staff_rows(info, uncached, warm, timeout):
                 row += " – | – |" + (" – | – |" if p95 else "")
         rows.append(row)
     return rows
+
+
+# --- Exports: every published document as one file (agreements/exports.py) ----------
+
+#: (label, path, target rows a second)
+EXPORTS = (
+    ("CSV export", "/agreements/export.csv", 20_000),
+    ("XLSX export", "/agreements/export.xlsx", 5_000),
+)
+#: How much an export may grow its worker's memory, and how soon the CSV's first
+#: byte must come (times /healthz).
+EXPORT_MEMORY_MB = 30
+FIRST_BYTE_RATIO = 10
+
+
+def rss_mb(pid):
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_peak(pid):
+    """Make the process's peak RSS (VmHWM) its current RSS (Linux 4.0+)."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+
+def time_exports(port, master_pid, timeout):
+    """Download each of ``EXPORTS`` whole, once: seconds, the first byte, bytes, and
+    the growth of the worker that served it (its peak RSS during the download over
+    its RSS before). Returns ``{label: dict}``."""
+    results = {}
+    for label, path, _target in EXPORTS:
+        workers = worker_pids(master_pid)
+        before = {pid: rss_mb(pid) for pid in workers}
+        for pid in workers:
+            reset_peak(pid)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout * 10)
+        started = time.perf_counter()
+        try:
+            conn.request("GET", path, headers={"Accept-Encoding": "identity"})
+            response = conn.getresponse()
+            size = len(response.read(1))
+            first_byte = time.perf_counter() - started
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
+            status = response.status
+        except (OSError, http.client.HTTPException) as error:
+            status, size, first_byte = type(error).__name__, 0, None
+        finally:
+            conn.close()
+        seconds = time.perf_counter() - started
+        growth = [
+            peak_rss_mb(pid) - before[pid]
+            for pid in workers
+            if before[pid] is not None and peak_rss_mb(pid) is not None
+        ]
+        results[label] = {
+            "path": path,
+            "status": status,
+            "seconds": seconds,
+            "first_byte_ms": None if first_byte is None else first_byte * 1000,
+            "bytes": size,
+            "growth_mb": max(growth) if growth else None,
+        }
+        print(f"  {label}: {seconds:.1f} s, {size / 1e6:.1f} MB")
+    return results
+
+
+def _export_lines(info, passes):
+    timed = next((p for p in passes.values() if p.get("exports")), None)
+    if timed is None:
+        return []
+    rows = info["published"]
+    healthz = timed["results"]["/healthz"]
+    base = healthz.median if healthz.timings else None
+    lines = [
+        "",
+        f"Exports of all {rows:,} published documents, each downloaded once in the "
+        f"first pass (targets: CSV 20,000 rows/s, XLSX 5,000 rows/s, worker memory "
+        f"+{EXPORT_MEMORY_MB} MB at most, CSV first byte within {FIRST_BYTE_RATIO}x "
+        "/healthz):",
+        "",
+        "| export | path | status | MB | seconds | rows/s | first byte ms | "
+        "first byte / healthz | worker memory growth MB |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    targets = {label: target for label, _path, target in EXPORTS}
+    for label, result in timed["exports"].items():
+        speed = rows / result["seconds"] if result["seconds"] else 0
+        first = result["first_byte_ms"]
+        ratio = f"{first / base:.1f}" if first is not None and base else "–"
+        growth = result["growth_mb"]
+        lines.append(
+            f"| {label} | `{result['path']}` | {result['status']} | "
+            f"{result['bytes'] / 1e6:.1f} | {result['seconds']:.1f} | "
+            f"{speed:,.0f} ({'ok' if speed >= targets[label] else 'below target'}) | "
+            f"{'–' if first is None else f'{first:.0f}'} | {ratio} | "
+            f"{'?' if growth is None else f'{growth:.1f}'} |"
+        )
+    return lines
 
 
 def _cells(timed, path, timeout, *, p95, result=None):

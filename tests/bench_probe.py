@@ -135,6 +135,13 @@ def probe(what, documents, path=None, *, staff=False):
         ("event list", "/events/"),
         ("follow-up dashboard", "/follow-up/"),
         ("follow-up calendar, KZ", "/follow-up/calendar.ics?country=KZ"),
+        # feeds: within 25x uncached, from the page cache when warm (issue 17)
+        ("feed: documents", "/feeds/documents/"),
+        (
+            "feed: documents, KZ memoranda",
+            "/feeds/documents/?country=KZ&kind=memorandum",
+        ),
+        ("feed: follow-up", "/feeds/follow-up/"),
         (
             f"document with {busiest_actions} actions",
             f"/agreements/{busiest.slug}/" if busiest else None,

@@ -40,6 +40,7 @@ from django.urls import reverse
 from django.utils.translation import override
 
 from agreements.models import Document
+from agreements.opendata.build import build as build_open_data
 from tests.conftest import skip_or_fail
 from tests.factories import bilateral_document
 
@@ -222,6 +223,8 @@ def build_register():
         signed_on=datetime.date(2023, 4, 10),
         is_published=False,
     )
+    # the bulk files, so that /data/ lists them
+    build_open_data()
     return SimpleNamespace(
         kz_az_memoranda=FIXTURE_KZ_AZ_MEMORANDA + EXTRA_KZ_AZ_MEMORANDA,
         unpublished=draft,
@@ -279,6 +282,7 @@ ENGLISH_PAGES = [
     PublicPage("event", "event-detail", {"slug": VISIT}),
     PublicPage("country-list", "country-list"),
     PublicPage("country", "country-detail", {"code": "az"}),
+    PublicPage("open-data", "open-data"),
     PublicPage(
         "not-found", "document-detail", {"slug": "no-such-document"}, statuses=(404,)
     ),

@@ -93,3 +93,9 @@ def _generation_moves_per_statement(request):
 def _no_rate_limits(settings):
     # Tests send many requests from one address; tests/test_rate_limits.py sets limits.
     settings.RATE_LIMITS = {}
+
+
+@pytest.fixture(autouse=True)
+def _open_data_in_a_fresh_directory(settings, tmp_path):
+    # /data/ lists what build_open_data left: never a developer's own build.
+    settings.OPEN_DATA_ROOT = tmp_path / "opendata"

@@ -8,7 +8,7 @@ import pytest
 from openpyxl import load_workbook
 
 from agreements.exports import COLUMNS, neutralised
-from tests.factories import DocumentCitationFactory, bilateral_document
+from tests.factories import DocumentCitationFactory, EventFactory, bilateral_document
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +85,16 @@ def test_the_csv_stays_constant_in_queries(client, django_assert_max_num_queries
         response = client.get("/agreements/export.csv")
         rows = csv_rows(response)
     assert len(rows) == 13
+
+
+def test_a_document_of_an_unpublished_event_does_not_name_it(client):
+    hidden = EventFactory(slug="secret-summit", is_published=False)
+    bilateral_document(title="Signed at a secret summit", event=hidden)
+    rows = csv_rows(client.get("/agreements/export.csv"))
+    (row,) = [dict(zip(COLUMNS, r, strict=True)) for r in rows[1:]]
+    assert row["event"] == ""
+    content = b"".join(client.get("/agreements/export.xlsx").streaming_content)
+    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
+    assert "Signed at a secret summit" in cells
+    assert not [cell for cell in cells if cell and "secret-summit" in str(cell)]

@@ -122,3 +122,70 @@ def test_body_and_event_pages_name_their_feed(client):
     assert f'href="/feeds/documents/?body={body.slug}"' in body_page
     event_page = client.get(event.get_absolute_url()).content.decode()
     assert f'href="/feeds/documents/?event={event.slug}"' in event_page
+
+
+# --- The page cache -----------------------------------------------------------------
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 600
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/feeds/documents/",
+        "/feeds/documents/?kind=memorandum&country=KZ",
+        "/ru/feeds/documents/",
+        "/feeds/follow-up/",
+        "/feeds/follow-up/?country=KZ",
+    ],
+)
+def test_a_warm_feed_comes_from_the_page_cache_and_a_change_clears_it(
+    client, page_cache_on, url, django_assert_max_num_queries
+):
+    document = bilateral_document(title="Memorandum on science", kind="memorandum")
+    ProgressUpdateFactory(document=document, title="First meeting held")
+    first = client.get(url)
+    assert first.status_code == HTTPStatus.OK
+    assert first["X-Cache"] == "miss"
+    # one query: the register generation, then the stored feed
+    with django_assert_max_num_queries(1):
+        warm = client.get(url)
+    assert warm["X-Cache"] == "hit"
+    assert warm.content == first.content
+
+    newer = bilateral_document(title="Memorandum on trade", kind="memorandum")
+    ProgressUpdateFactory(document=newer, title="Second meeting held")
+    fresh = client.get(url)
+    assert fresh["X-Cache"] == "miss"
+    assert b"Memorandum on trade" in fresh.content
+
+
+def test_feeds_asked_for_in_another_order_share_one_entry(client, page_cache_on):
+    bilateral_document(kind="memorandum", countries=("KZ", "AZ"))
+    assert (
+        client.get("/feeds/documents/?country=KZ&kind=memorandum&country=AZ")["X-Cache"]
+        == "miss"
+    )
+    again = client.get("/feeds/documents/?kind=memorandum&country=AZ&country=KZ")
+    assert again["X-Cache"] == "hit"
+
+
+def test_a_feeds_bad_request_is_never_stored(client, page_cache_on):
+    for _ in range(2):
+        response = client.get("/feeds/follow-up/?country=XX")
+        assert response.status_code == HTTPStatus.BAD_REQUEST
+        assert "X-Cache" not in response
+
+
+def test_an_update_is_one_entry_however_many_parties_match(client):
+    document = bilateral_document(countries=("KZ", "KZ", "AZ"))
+    ProgressUpdateFactory(document=document, title="Joint commission met")
+    bodies = "&".join(f"body={p.body.slug}" for p in document.parties.all()[:2])
+    for query in ("country=KZ", "country=KZ&country=AZ", bodies):
+        _feed, items = entries(client, f"/feeds/follow-up/?{query}")
+        assert [title for title, _link in items] == [
+            f"Joint commission met ({document.title})"
+        ], query

@@ -43,7 +43,7 @@ def html_lang(content):
     ("prefix", "lang"), [("", "en-GB"), ("/ru", "ru"), ("/kk", "kk"), ("/az", "az")]
 )
 @pytest.mark.parametrize(
-    "path", ["/", "/agreements/", "/events/", "/bodies/", "/follow-up/"]
+    "path", ["/", "/agreements/", "/events/", "/bodies/", "/follow-up/", "/data/"]
 )
 def test_every_public_page_answers_in_each_language(client, prefix, lang, path):
     response = client.get(prefix + path)

@@ -1,6 +1,6 @@
-"""The expensive public endpoints (the calendar, searches) are rate-limited per client
-address for anonymous visitors: a 429 with Retry-After, never for staff, never for
-pages the page cache answers, and not at all while the cache is down."""
+"""The expensive public endpoints (the calendar, searches, exports) are rate-limited
+per client address for anonymous visitors: a 429 with Retry-After, never for staff,
+never for pages the page cache answers, and not at all while the cache is down."""
 
 from http import HTTPStatus
 
@@ -13,11 +13,19 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def limits(settings):
-    settings.RATE_LIMITS = {"calendar": "3/m", "search": "3/m"}
+    settings.RATE_LIMITS = {"calendar": "3/m", "search": "3/m", "export": "3/m"}
     settings.PAGE_CACHE_SECONDS = 0  # every request reaches the view
 
 
-@pytest.mark.parametrize("url", ["/follow-up/calendar.ics", "/agreements/?q=energy"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/follow-up/calendar.ics",
+        "/agreements/?q=energy",
+        "/agreements/export.csv",
+        "/agreements/export.xlsx?kind=treaty",
+    ],
+)
 def test_an_anonymous_client_past_the_limit_gets_429_with_retry_after(
     client, limits, url
 ):

@@ -44,6 +44,7 @@ print(json.dumps({
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "DATABASE_OPTIONS": s.DATABASES["default"].get("OPTIONS", {}),
     "RATE_LIMITS": s.RATE_LIMITS,
+    "DATA_LICENCE": s.DATA_LICENCE,
 }))
 """
 
@@ -235,11 +236,31 @@ PG_URL = "postgres://tracker@db.example:5432/tracker"
         ({"DJANGO_RATE_LIMIT_CALENDAR": ""}, {"calendar": "20/m", "search": "60/m"}),
         ({"DJANGO_RATE_LIMIT_SEARCH": "off"}, {"calendar": "20/m", "search": None}),
         ({"DJANGO_RATE_LIMIT_CALENDAR": "5/s"}, {"calendar": "5/s", "search": "60/m"}),
+        (
+            {"DJANGO_RATE_LIMIT_EXPORT": "off"},
+            {"calendar": "20/m", "search": "60/m", "export": None},
+        ),
     ],
-    ids=["default", "empty", "off", "set"],
+    ids=["default", "empty", "off", "set", "export-off"],
 )
 def test_rate_limits_come_from_the_environment(variables, limits):
+    limits = {"export": "10/m", **limits}
     assert settings_with(**variables)["RATE_LIMITS"] == limits
+
+
+def test_the_data_licence_comes_from_the_environment():
+    assert settings_with()["DATA_LICENCE"] == {
+        "name": "CC BY 4.0",
+        "url": "https://creativecommons.org/licenses/by/4.0/",
+    }
+    chosen = settings_with(
+        DJANGO_DATA_LICENCE_NAME="ODbL 1.0",
+        DJANGO_DATA_LICENCE_URL="https://opendatacommons.org/licenses/odbl/1-0/",
+    )["DATA_LICENCE"]
+    assert chosen == {
+        "name": "ODbL 1.0",
+        "url": "https://opendatacommons.org/licenses/odbl/1-0/",
+    }
 
 
 def test_a_rate_limit_that_makes_no_sense_is_refused():

@@ -143,7 +143,7 @@ def test_the_index_names_every_section(client, register):
     }
 
 
-def test_the_pages_section_lists_home_and_the_lists(client, register):
+def test_the_pages_section_lists_home_the_lists_and_open_data(client, register):
     urls = section_urls(client, "/sitemap-pages.xml")
     assert set(urls) == {
         "/",
@@ -152,6 +152,7 @@ def test_the_pages_section_lists_home_and_the_lists(client, register):
         "/bodies/",
         "/countries/",
         "/follow-up/",
+        "/data/",
     }
 
 
@@ -176,7 +177,7 @@ def test_sections_list_only_published_records(client, register):
 
 def test_every_url_in_the_sitemap_answers(client, register):
     urls = all_urls(client)
-    assert len(urls) == 6 + 1 + 1 + 2 + 2
+    assert len(urls) == 7 + 1 + 1 + 2 + 2  # pages (with /data/), records
     for url in urls:
         assert client.get(url).status_code == HTTPStatus.OK, url
 

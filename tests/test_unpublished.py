@@ -230,6 +230,15 @@ PUBLIC_URLS = [
     "/sitemap.xml",
     *(f"/sitemap-{section}.xml" for section in SITEMAPS),
     "/robots.txt",
+    "/data/",
+    "/feeds/documents/",
+    "/feeds/documents/?kind=protocol",
+    "/feeds/documents/?body=body-shared",
+    "/feeds/follow-up/",
+    "/feeds/follow-up/?body=body-shared",
+    "/agreements/published-memorandum/cite.ris",
+    "/agreements/published-memorandum/cite.bib",
+    "/agreements/signed-at-hidden-event/cite.bib",
 ]
 
 #: Guessed addresses of the unpublished records, and pages past the last.
@@ -247,6 +256,8 @@ NOT_FOUND_URLS = [
     "/bodies/body-secret/?page=2",
     "/events/visit/?page=2",
     "/sitemap-documents.xml?p=999999",
+    "/agreements/zanzibarian-protocol/cite.ris",
+    "/agreements/zanzibarian-protocol/cite.bib",
 ]
 
 

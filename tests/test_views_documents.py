@@ -5,6 +5,8 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from agreements.models import (
     Confidence,
@@ -282,7 +284,15 @@ def test_document_page_gives_a_stable_url_to_cite(client):
     content = client.get(document.get_absolute_url()).content.decode()
     assert "Cite this page" in content
     assert "http://testserver/agreements/kz-az-air-services/" in content
-    assert "accessed <time" in content
+    # in a read-only text box, to select and copy (markup would show there as text)
+    today = date_format(timezone.localdate(), "DATE_FORMAT")
+    assert re.search(
+        r'<textarea class="input cite__text" id="cite-text" rows="3" readonly '
+        r"data-copy-source>Register of signed bilateral documents, “[^”]+”, "
+        rf"http://testserver/agreements/kz-az-air-services/ \(accessed {today}\)\."
+        r"</textarea>",
+        content,
+    )
 
 
 def test_unpublished_document_answers_404(client):

@@ -386,6 +386,25 @@ if not REDIS_URL:
     # the rate times the number of workers, still a bound on one client's flood.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
+# --- Open data (issue 17): the bulk files, their licence, the exports' limit ---------
+# The licence the register's data is published under: shown on /data/, written into
+# every bulk file's data package (and, once the API lands, in its responses).
+DATA_LICENCE = {
+    "name": env_str("DJANGO_DATA_LICENCE_NAME", "CC BY 4.0"),
+    "url": env_str(
+        "DJANGO_DATA_LICENCE_URL", "https://creativecommons.org/licenses/by/4.0/"
+    ),
+}
+# Where `manage.py build_open_data` writes the bulk files (a cron job); the web server
+# serves OPEN_DATA_ROOT/current/ at /data/files/ (docs/open-data.md).
+OPEN_DATA_ROOT = Path(env_str("DJANGO_OPEN_DATA_ROOT") or BASE_DIR / "opendata")
+# The site's address for the URLs written in the bulk files, e.g.
+# https://register.example.org (empty: the address for links in e-mails).
+OPEN_DATA_BASE_URL = env_str("DJANGO_OPEN_DATA_BASE_URL") or FOLLOWUP_BASE_URL
+# A whole list as CSV or XLSX reads every matching document: limited per client.
+RATE_LIMITS["export"] = env_rate("DJANGO_RATE_LIMIT_EXPORT", "10/m")
+# --- End of open data ---------------------------------------------------------------
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

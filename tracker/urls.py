@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from agreements.health import readyz
+from agreements.opendata.views import download as open_data_download
 from agreements.sitemaps import SITEMAPS
 from agreements.views import healthz
 
@@ -26,6 +27,8 @@ urlpatterns = [
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),
+    # the bulk files of /data/ (agreements.opendata), one address in every language
+    path("data/files/<str:name>", open_data_download, name="open-data-file"),
     path(
         "robots.txt",
         TemplateView.as_view(

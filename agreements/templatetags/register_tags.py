@@ -5,13 +5,16 @@ None of them runs a query; the markup is in ``templates/``."""
 import dataclasses
 import datetime
 import functools
+import json
 from urllib.parse import urlsplit
 
 from django import template
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, to_locale
 from modeltranslation.utils import build_localized_fieldname
 
@@ -142,6 +145,32 @@ def bcp47(code):
     """``{{ LANGUAGE_CODE|bcp47 }}``: Django's language code as HTML's ``lang``
     wants it ("en-gb" becomes "en-GB")."""
     return to_locale(code or "").replace("_", "-")
+
+
+#: Open Graph's locale (``language_TERRITORY``) of each of the site's languages.
+OPEN_GRAPH_LOCALES = {"en-gb": "en_GB", "ru": "ru_RU", "kk": "kk_KZ", "az": "az_AZ"}
+
+
+@register.filter
+def og_locale(code):
+    """``{{ LANGUAGE_CODE|og_locale }}``: "ru" becomes "ru_RU", as ``og:locale``
+    wants it."""
+    return OPEN_GRAPH_LOCALES.get(code, to_locale(code or ""))
+
+
+#: What JSON may hold that HTML would read: escaped as JSON's own \u escapes, so
+#: that neither ``</script>`` nor ``<!--`` in a title ends or hides the block (as
+#: Django's ``json_script`` does).
+_JSON_IN_HTML = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter
+def json_ld(data):
+    """``<script type="application/ld+json">{{ data|json_ld }}</script>``: ``data``
+    as JSON that is safe inside the script element (``json_script`` gives the same
+    escapes, but only with ``type="application/json"``)."""
+    text = json.dumps(data, ensure_ascii=False, cls=DjangoJSONEncoder)
+    return mark_safe(text.translate(_JSON_IN_HTML))  # noqa: S308 - escaped above
 
 
 @dataclasses.dataclass(frozen=True)
