@@ -3,8 +3,9 @@
 matching published document, not one page.
 
 The CSV is streamed, UTF-8 with a byte-order mark so that spreadsheet programs read
-Cyrillic and Azerbaijani letters; the XLSX is written by openpyxl's write-only
-workbook, in constant memory. A cell that begins with ``=``, ``+``, ``-`` or ``@``
+Cyrillic and Azerbaijani letters; the XLSX is written by XlsxWriter in its
+constant-memory mode. Both read the documents as tuples, a chunk at a time
+(``document_rows``). A cell that begins with ``=``, ``+``, ``-`` or ``@``
 (or a tab or carriage return) is written with a leading apostrophe, so that no
 formula runs when the file is opened.
 
@@ -15,15 +16,20 @@ columns and the cells.
 """
 
 import csv
+import io
 import tempfile
+from itertools import islice
+from urllib.parse import quote
 
-from django.db.models import Prefetch
+import xlsxwriter
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.urls import reverse
 from django.utils import timezone
-from openpyxl import Workbook
+from django.utils.translation import get_language
+from modeltranslation.utils import build_localized_fieldname
 
 from .filters import DocumentFilter
-from .models import Document, Party
+from .models import BodyName, Document, DocumentCitation, Party
 from .security import rate_limited
 
 COLUMNS = (
@@ -60,88 +66,170 @@ def neutralised(value):
     return f"'{text}" if text.startswith(RISKY) else text
 
 
-def _party_cells(party):
-    if party is None:
-        return ["", "", ""]
-    return [
-        party.body_name_at_signing,
-        party.body.country.code,
-        party.signatory_name,
-    ]
+#: The document's own columns the rows read, in this order.
+_DOCUMENT_FIELDS = (
+    "pk",
+    "slug",
+    "title",
+    "kind",
+    "signed_on",
+    "signed_city",
+    "signed_country__code",
+    "event__slug",
+    "event__is_published",
+    "legal_status",
+    "entered_into_force_on",
+    "ended_on",
+    "follow_up_status",
+)
 
 
-def document_row(document, absolute):
-    """The cells of ``document``, in ``COLUMNS`` order."""
-    parties = sorted(document.parties.all(), key=lambda p: (p.order, p.pk))
-    readable = "; ".join(
-        f"{party.body_name_at_signing} ({party.body.country.code})"
-        + (f", signed by {party.signatory_name}" if party.signatory_name else "")
-        for party in parties
-    )
-    first = parties[0] if parties else None
-    second = parties[1] if len(parties) > 1 else None
-    sources = "; ".join(
-        f"{citation.source.url} ({citation.confidence})"
-        for citation in sorted(document.citations.all(), key=lambda c: c.pk)
-    )
-    return [
-        document.slug,
-        absolute(document.get_absolute_url()),
-        document.title,
-        document.kind,
-        document.signed_on.isoformat(),
-        document.signed_city,
-        document.signed_country.code if document.signed_country_id else "",
-        # a published document may name an event still in draft: not its slug
-        document.event.slug
-        if document.event_id and document.event.is_published
-        else "",
-        readable,
-        *_party_cells(first),
-        *_party_cells(second),
-        document.legal_status,
-        document.entered_into_force_on.isoformat()
-        if document.entered_into_force_on
-        else "",
-        document.ended_on.isoformat() if document.ended_on else "",
-        document.follow_up_status,
-        "; ".join(sorted(topic.slug for topic in document.topics.all())),
-        sources,
-    ]
+def _iso(day):
+    return day.isoformat() if day else ""
 
 
-def documents_for_rows(queryset):
-    """``queryset``'s documents with what ``document_row`` reads, ``CHUNK`` at a
-    time (the exports and the bulk files, agreements.opendata)."""
-    return (
-        queryset.select_related("event", "signed_country")
-        .defer("search_text", "search_vector")
-        .prefetch_related(
-            Prefetch(
-                "parties",
-                queryset=Party.objects.select_related("body__country").prefetch_related(
-                    "body__former_names"
-                ),
-            ),
-            "topics",
-            "citations__source",
+class _Names:
+    """Bodies' names as the documents' pages give them: the name a body had on the
+    day of signature (its former names, read once for the whole file), else its
+    name in the page's language, else the English."""
+
+    def __init__(self):
+        self.former = {}
+        for body, name, start, end in BodyName.objects.order_by(
+            "body", "-valid_until", "name"
+        ).values_list("body_id", "name", "valid_from", "valid_until"):
+            self.former.setdefault(body, []).append((name, start, end))
+        self.column = f"body__{build_localized_fieldname('name', get_language())}"
+        self.english = "body__name_en_gb"
+
+    def fields(self):
+        return (
+            (self.column, self.english)
+            if self.column != self.english
+            else (self.english,)
         )
-        .iterator(chunk_size=CHUNK)
-    )
+
+    def on(self, body, day, current):
+        for name, start, end in self.former.get(body, ()):
+            if (start is None or start <= day) and end is not None and day <= end:
+                return name
+        return current
+
+
+def document_rows(queryset, absolute, *, extra=()):
+    """The cells of ``queryset``'s documents in ``COLUMNS`` order, then the
+    document's ``extra`` fields: read as tuples, ``CHUNK`` documents at a time
+    (their parties, topics and citations in one query each per chunk), so that a
+    file of 100,000 documents builds no model instance and holds one chunk."""
+    names = _Names()
+    path = reverse("agreements:document-detail", kwargs={"slug": "slug"})
+    prefix, suffix = path.rsplit("slug", 1)
+    base = absolute(prefix)
+    rows = queryset.values_list(*_DOCUMENT_FIELDS, *extra).iterator(chunk_size=CHUNK)
+    while chunk := list(islice(rows, CHUNK)):
+        ids = [row[0] for row in chunk]
+        signed = {row[0]: row[4] for row in chunk}
+        parties = {}
+        for document, body, code, signatory, *name in (
+            Party.objects.filter(document_id__in=ids)
+            .order_by("document_id", "order", "pk")
+            .values_list(
+                "document_id",
+                "body_id",
+                "body__country__code",
+                "signatory_name",
+                *names.fields(),
+            )
+        ):
+            current = next((n for n in name if n), "")
+            parties.setdefault(document, []).append(
+                (names.on(body, signed[document], current), code, signatory)
+            )
+        topics = {}
+        for document, slug in (
+            Document.topics.through.objects.filter(document_id__in=ids)
+            .order_by("topic__slug")
+            .values_list("document_id", "topic__slug")
+        ):
+            topics.setdefault(document, []).append(slug)
+        sources = {}
+        for document, url, confidence in (
+            DocumentCitation.objects.filter(document_id__in=ids)
+            .order_by("pk")
+            .values_list("document_id", "source__url", "confidence")
+        ):
+            sources.setdefault(document, []).append(f"{url} ({confidence})")
+        for row in chunk:
+            (pk, slug, title, kind, signed_on, city, country, event, event_public,
+             legal, in_force, ended, follow_up, *more) = row  # fmt: skip
+            sides = parties.get(pk, ())
+            cells = []
+            for index in range(2):
+                cells += sides[index] if index < len(sides) else ("", "", "")
+            yield [
+                slug,
+                f"{base}{quote(slug)}{suffix}",
+                title,
+                kind,
+                signed_on.isoformat(),
+                city,
+                country or "",
+                # a published document may name an event still in draft: not its slug
+                event if event and event_public else "",
+                "; ".join(
+                    f"{name} ({code})" + (f", signed by {who}" if who else "")
+                    for name, code, who in sides
+                ),
+                *cells,
+                legal,
+                _iso(in_force),
+                _iso(ended),
+                follow_up,
+                "; ".join(topics.get(pk, ())),
+                "; ".join(sources.get(pk, ())),
+                *more,
+            ]
 
 
 def _rows(request, filterset):
-    absolute = request.build_absolute_uri
     yield list(COLUMNS)
-    for document in documents_for_rows(filterset.qs):
-        yield [neutralised(cell) for cell in document_row(document, absolute)]
+    for row in document_rows(filterset.qs, request.build_absolute_uri):
+        yield [neutralised(cell) for cell in row]
 
 
-class _Echo:
-    """csv.writer's file: hands each line back instead of keeping it."""
+def _csv_text(rows):
+    """``rows`` as CSV text, a chunk of lines at a time: one write to the client per
+    ``CHUNK`` rows rather than one per row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff"
+    for number, row in enumerate(rows, 1):
+        writer.writerow(row)
+        if number % CHUNK == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
 
-    def write(self, value):
-        return value
+
+def _xlsx_file(rows):
+    """``rows`` as an XLSX workbook in a temporary file, written by XlsxWriter in its
+    constant-memory mode (one row in memory at a time)."""
+    spool = tempfile.TemporaryFile()
+    workbook = xlsxwriter.Workbook(
+        spool,
+        {
+            "constant_memory": True,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+        },
+    )
+    sheet = workbook.add_worksheet("documents")
+    for number, row in enumerate(rows):
+        sheet.write_row(number, 0, row)
+    workbook.close()
+    spool.seek(0)
+    return spool
 
 
 def _filename(extension):
@@ -160,27 +248,14 @@ def export(request, extension):
             "\n".join(lines), content_type="text/plain; charset=utf-8"
         )
     if extension == "csv":
-        writer = csv.writer(_Echo())
-
-        def lines():
-            yield "\ufeff"
-            for row in _rows(request, filterset):
-                yield writer.writerow(row)
-
         response = StreamingHttpResponse(
-            lines(), content_type="text/csv; charset=utf-8"
+            _csv_text(_rows(request, filterset)),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="{_filename("csv")}"'
         return response
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("documents")
-    for row in _rows(request, filterset):
-        sheet.append(row)
-    spool = tempfile.TemporaryFile()
-    workbook.save(spool)
-    spool.seek(0)
     return FileResponse(
-        spool,
+        _xlsx_file(_rows(request, filterset)),
         as_attachment=True,
         filename=_filename("xlsx"),
         content_type=(

@@ -251,17 +251,16 @@ DOCUMENT_MORE = (
 
 def document_rows(absolute):
     documents = Document.objects.listed().order_by("pk")
-    for document in exports.documents_for_rows(documents):
-        yield [
-            *exports.document_row(document, absolute),
-            *_values(document, DOCUMENT_SUMMARIES),
-            document.valid_from,
-            document.valid_until,
-            document.validity_note,
-            document.event_signing_confidence,
-            document.event_confidence,
-            document.updated_at,
-        ]
+    extra = (
+        *(column.name for column in DOCUMENT_SUMMARIES),
+        "valid_from",
+        "valid_until",
+        "validity_note",
+        "event_signing_confidence",
+        "event_confidence",
+        "updated_at",
+    )
+    yield from exports.document_rows(documents, absolute, extra=extra)
 
 
 # --- Parties --------------------------------------------------------------------------
