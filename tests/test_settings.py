@@ -235,11 +235,38 @@ PG_URL = "postgres://tracker@db.example:5432/tracker"
         ({"DJANGO_RATE_LIMIT_CALENDAR": ""}, {"calendar": "20/m", "search": "60/m"}),
         ({"DJANGO_RATE_LIMIT_SEARCH": "off"}, {"calendar": "20/m", "search": None}),
         ({"DJANGO_RATE_LIMIT_CALENDAR": "5/s"}, {"calendar": "5/s", "search": "60/m"}),
+        ({"DJANGO_RATE_LIMIT_API": "off"}, {"api": None}),
+        ({"DJANGO_RATE_LIMIT_API": "10/s"}, {"api": "10/s"}),
     ],
-    ids=["default", "empty", "off", "set"],
+    ids=["default", "empty", "off", "set", "api-off", "api-set"],
 )
 def test_rate_limits_come_from_the_environment(variables, limits):
+    limits = {"calendar": "20/m", "search": "60/m", "api": "120/m", **limits}
     assert settings_with(**variables)["RATE_LIMITS"] == limits
+
+
+@pytest.mark.parametrize(
+    ("variables", "licence"),
+    [
+        ({}, ["CC BY 4.0", "https://creativecommons.org/licenses/by/4.0/"]),
+        (
+            {
+                "DJANGO_DATA_LICENCE_NAME": "OGL-KZ",
+                "DJANGO_DATA_LICENCE_URL": "https://register.example.org/licence",
+            },
+            ["OGL-KZ", "https://register.example.org/licence"],
+        ),
+    ],
+    ids=["default", "set"],
+)
+def test_the_data_licence_comes_from_the_environment(variables, licence):
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATA_LICENCE['name']); print(s.DATA_LICENCE['url'])"
+    )
+    completed = run(["-c", code], **variables)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout.split("\n")[:2] == licence
 
 
 def test_a_rate_limit_that_makes_no_sense_is_refused():
