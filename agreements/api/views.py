@@ -13,9 +13,11 @@ register: what the serializers read is fetched here, with ``select_related`` and
 
 import re
 
+from csp.decorators import csp_update
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -94,9 +96,12 @@ class DetailView(LicenceLinkMixin, generics.RetrieveAPIView):
         if SLUG.fullmatch(slug):
             found = self.get_queryset().filter(slug=slug).first()
         if found is None:
+            # what was asked is named only when it could be a slug: never markup
             raise NotFound(
                 _("There is no %(what)s “%(slug)s” in the register.")
                 % {"what": self.what, "slug": slug}
+                if SLUG.fullmatch(slug)
+                else _("There is no %(what)s at this address.") % {"what": self.what}
             )
         return found
 
@@ -335,9 +340,7 @@ class CountryDetailView(LicenceLinkMixin, generics.GenericAPIView):
         if len(code) == 2 and code.isascii() and code.isalpha():
             country = Country.objects.filter(code=code.upper()).first()
         if country is None:
-            raise NotFound(
-                _("There is no country with the code “%(code)s”.") % {"code": code}
-            )
+            raise NotFound(_("There is no country with that code."))
         rows, documents, events, recent = cached_aggregate(
             register_stamp(),
             f"country-timeline:{country.code}",
@@ -403,6 +406,9 @@ class SchemaView(LicenceLinkMixin, SpectacularAPIView):
     """The OpenAPI 3 schema (YAML; JSON with ``?format=json``)."""
 
 
+# Swagger UI draws its icons as data: images (in its bundled CSS and script): the
+# one thing this page needs beyond the site's policy, and only for images.
+@method_decorator(csp_update({"img-src": ["data:"]}), name="dispatch")
 class DocsView(LicenceLinkMixin, SpectacularSwaggerSplitView):
     """Swagger UI from our own static files (drf-spectacular-sidecar), its
     settings in a script of its own (``?script``): the CSP allows nothing inline."""
