@@ -183,7 +183,11 @@ class ResponsibleBodySerializer(serializers.Serializer):
 
 
 class EventRefSerializer(serializers.Serializer):
-    """An event, briefly."""
+    """An event, briefly; as a record's field, ``null`` while it is unpublished."""
+
+    def get_attribute(self, instance):
+        event = super().get_attribute(instance)
+        return event if event is not None and event.is_published else None
 
     slug = serializers.SlugField()
     title = TranslatedField()
@@ -268,8 +272,8 @@ class DocumentListSerializer(serializers.Serializer):
     signed_country = CountrySerializer(
         allow_null=True, help_text="Country of signature."
     )
-    event = serializers.SerializerMethodField(help_text="The event it was signed at.")
-    parties = serializers.SerializerMethodField()
+    event = EventRefSerializer(allow_null=True, help_text="The event it was signed at.")
+    parties = PartySerializer(many=True, source="parties.all", help_text="In order.")
     legal_status = serializers.ChoiceField(choices=Document.LegalStatus.choices)
     entered_into_force_on = serializers.DateField(allow_null=True)
     ended_on = serializers.DateField(
@@ -279,28 +283,8 @@ class DocumentListSerializer(serializers.Serializer):
         choices=Document.FollowUpStatus.choices,
         help_text="As recorded (what ?follow_up= filters on).",
     )
-    topics = serializers.SerializerMethodField()
+    topics = TopicSerializer(many=True, source="topics.all", help_text="By slug.")
     updated_at = serializers.DateTimeField()
-
-    @extend_schema_field(EventRefSerializer(allow_null=True))
-    def get_event(self, document):
-        event = document.event
-        if event is None or not event.is_published:
-            return None
-        return EventRefSerializer(event, context=self.context).data
-
-    @extend_schema_field(PartySerializer(many=True))
-    def get_parties(self, document):
-        return PartySerializer(
-            sorted(document.parties.all(), key=lambda p: (p.order, p.pk)),
-            many=True,
-            context=self.context,
-        ).data
-
-    @extend_schema_field(TopicSerializer(many=True))
-    def get_topics(self, document):
-        topics = sorted(document.topics.all(), key=lambda topic: topic.slug)
-        return TopicSerializer(topics, many=True, context=self.context).data
 
 
 class DetailPartySerializer(PartySerializer):
@@ -437,6 +421,9 @@ class DocumentDetailSerializer(LicencedMixin, DocumentListSerializer):
 
     summary = TranslatedField()
     event = serializers.SerializerMethodField(help_text="The event it was signed at.")
+    parties = DetailPartySerializer(
+        many=True, source="listed_parties", help_text="In order, with their sources."
+    )
     package_order = serializers.IntegerField(
         allow_null=True, help_text="Its place among the event's documents, if set."
     )
@@ -461,12 +448,6 @@ class DocumentDetailSerializer(LicencedMixin, DocumentListSerializer):
             return None
         return DocumentEventSerializer(
             event, context={**self.context, "document": document}
-        ).data
-
-    @extend_schema_field(DetailPartySerializer(many=True))
-    def get_parties(self, document):
-        return DetailPartySerializer(
-            document.listed_parties, many=True, context=self.context
         ).data
 
     @extend_schema_field(FollowUpSerializer(allow_null=True))

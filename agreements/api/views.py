@@ -42,6 +42,7 @@ from ..models import (
     EventCitation,
     Party,
     Relation,
+    Topic,
 )
 from . import serializers
 from .pagination import CursorPagination
@@ -140,10 +141,14 @@ class RootView(ApiView):
 def _parties():
     return Prefetch(
         "parties",
-        queryset=Party.objects.select_related("body__country").prefetch_related(
-            "body__former_names"
-        ),
+        queryset=Party.objects.select_related("body__country")
+        .prefetch_related("body__former_names")
+        .order_by("order", "id"),
     )
+
+
+def _topics():
+    return Prefetch("topics", Topic.objects.order_by("slug"))
 
 
 class DocumentListView(ListView):
@@ -160,7 +165,7 @@ class DocumentListView(ListView):
             Document.objects.listed()
             .select_related("event", "signed_country")
             .defer("search_text", "search_vector")
-            .prefetch_related(_parties(), "topics")
+            .prefetch_related(_parties(), _topics())
         )
 
     def cursor_ordering(self):
@@ -184,7 +189,7 @@ class DocumentDetailView(DetailView):
 
     def get_queryset(self):
         return selectors.document_page().prefetch_related(
-            "topics",
+            _topics(),
             Prefetch(
                 "relations_from",
                 Relation.objects.filter(to_document__is_published=True)
