@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_countries.data import COUNTRIES
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from . import search
 from .aggregates import cached_aggregate, register_stamp
@@ -273,12 +275,15 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
+    # each value's type, for the API's schema (agreements.api): a topic's slug
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_topic(self, queryset, name, value):
         through = Document.topics.through.objects.filter(
             document_id=OuterRef("pk"), topic__slug__in=value
         )
         return queryset.filter(Exists(through))
 
+    @extend_schema_field(OpenApiTypes.STR)  # an ISO code, for the API's schema
     def filter_country(self, queryset, name, value):
         # One EXISTS per code: every code must be a party, and no join duplicates
         # rows. Looking the ids up first gives the planner real numbers to go on.

@@ -5,10 +5,26 @@ Each returns plain values or model instances; the pages cache the costly ones un
 the register changes (``agreements.aggregates``).
 """
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+)
 from django.db.models.functions import Coalesce, ExtractYear
 
-from .models import Country, Document, Event, Party
+from .models import (
+    Country,
+    Document,
+    DocumentCitation,
+    DocumentTitle,
+    Event,
+    Party,
+    PartyCitation,
+)
 
 #: A country's timeline names this many of its most recent events (older years
 #: give a count).
@@ -34,6 +50,39 @@ def published_events():
         Event.objects.published()
         .annotate(documents_recorded=recorded_count())
         .order_by("-date", "title")
+    )
+
+
+def document_page():
+    """Published documents with what a document's page and its API answer show:
+    the event and country of signature, ``listed_parties`` (in order, with their
+    bodies, countries, former names and sources), ``other_titles`` (with their
+    sources) and ``sources`` (the document's citations)."""
+    citations = PartyCitation.objects.select_related("source").order_by("id")
+    parties = (
+        Party.objects.select_related("body__country")
+        .prefetch_related("body__former_names", Prefetch("citations", citations))
+        .order_by("order", "id")
+    )
+    return (
+        Document.objects.published()
+        .select_related("event", "signed_country")
+        .defer("search_text", "search_vector")
+        .prefetch_related(
+            Prefetch("parties", parties, to_attr="listed_parties"),
+            Prefetch(
+                "titles",
+                queryset=DocumentTitle.objects.select_related("source").order_by(
+                    "language", "title"
+                ),
+                to_attr="other_titles",
+            ),
+            Prefetch(
+                "citations",
+                queryset=DocumentCitation.objects.select_related("source"),
+                to_attr="sources",
+            ),
+        )
     )
 
 

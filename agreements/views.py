@@ -14,7 +14,7 @@ import hashlib
 from collections import Counter
 
 from django.core.paginator import InvalidPage
-from django.db.models import Exists, OuterRef, Prefetch, Q, Value
+from django.db.models import Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -40,11 +40,7 @@ from .models import (
     Confidence,
     Country,
     Document,
-    DocumentCitation,
-    DocumentTitle,
     EventCitation,
-    Party,
-    PartyCitation,
 )
 from .pagination import CountedPaginator, KeysetPaginator
 from .security import is_search, rate_limited
@@ -358,32 +354,7 @@ class DocumentDetailView(RegisterMixin, DetailView):
     context_object_name = "document"
 
     def get_queryset(self):
-        citations = PartyCitation.objects.select_related("source").order_by("id")
-        parties = (
-            Party.objects.select_related("body__country")
-            .prefetch_related("body__former_names", Prefetch("citations", citations))
-            .order_by("order", "id")
-        )
-        return (
-            Document.objects.published()
-            .select_related("event", "signed_country")
-            .defer("search_text", "search_vector")
-            .prefetch_related(
-                Prefetch("parties", parties, to_attr="listed_parties"),
-                Prefetch(
-                    "titles",
-                    queryset=DocumentTitle.objects.select_related("source").order_by(
-                        "language", "title"
-                    ),
-                    to_attr="other_titles",
-                ),
-                Prefetch(
-                    "citations",
-                    queryset=DocumentCitation.objects.select_related("source"),
-                    to_attr="sources",
-                ),
-            )
-        )
+        return selectors.document_page()
 
     def get_context_data(self, **kwargs):
         # imported here: the follow-up views import this module's mixin

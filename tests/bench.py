@@ -164,6 +164,7 @@ SERVER_ENV = {
     "DJANGO_RATE_LIMIT_CALENDAR": "off",
     "DJANGO_RATE_LIMIT_SEARCH": "off",
     "DJANGO_RATE_LIMIT_EXPORT": "off",
+    "DJANGO_RATE_LIMIT_API": "off",
 }
 
 

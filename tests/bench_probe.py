@@ -146,6 +146,8 @@ def probe(what, documents, path=None, *, staff=False):
             f"document with {busiest_actions} actions",
             f"/agreements/{busiest.slug}/" if busiest else None,
         ),
+        ("API: document list", "/api/v1/documents/"),
+        ("API: document", f"/api/v1/documents/{document.slug}/" if document else None),
     ]
     # the same pages in Russian, side by side with the English ones (target: within
     # 1.2x), and a search in another script (target: within 25x)

@@ -238,13 +238,21 @@ PG_URL = "postgres://tracker@db.example:5432/tracker"
         ({"DJANGO_RATE_LIMIT_CALENDAR": "5/s"}, {"calendar": "5/s", "search": "60/m"}),
         (
             {"DJANGO_RATE_LIMIT_EXPORT": "off"},
-            {"calendar": "20/m", "search": "60/m", "export": None},
+            {"export": None},
         ),
+        ({"DJANGO_RATE_LIMIT_API": "off"}, {"api": None}),
+        ({"DJANGO_RATE_LIMIT_API": "10/s"}, {"api": "10/s"}),
     ],
-    ids=["default", "empty", "off", "set", "export-off"],
+    ids=["default", "empty", "off", "set", "export-off", "api-off", "api-set"],
 )
 def test_rate_limits_come_from_the_environment(variables, limits):
-    limits = {"export": "10/m", **limits}
+    limits = {
+        "calendar": "20/m",
+        "search": "60/m",
+        "export": "10/m",
+        "api": "120/m",
+        **limits,
+    }
     assert settings_with(**variables)["RATE_LIMITS"] == limits
 
 

@@ -239,6 +239,27 @@ PUBLIC_URLS = [
     "/agreements/published-memorandum/cite.ris",
     "/agreements/published-memorandum/cite.bib",
     "/agreements/signed-at-hidden-event/cite.bib",
+    # the JSON API (agreements.api)
+    "/api/v1/",
+    "/api/v1/documents/",
+    *(
+        f"/api/v1/documents/?ordering={ordering}&page_size=100"
+        for ordering in ORDERINGS
+    ),
+    "/api/v1/documents/published-memorandum/",
+    "/api/v1/documents/signed-at-hidden-event/",
+    "/api/v1/bodies/?page_size=100",
+    "/api/v1/bodies/body-shared/",
+    "/api/v1/events/?page_size=100",
+    "/api/v1/events/visit/",
+    "/api/v1/countries/kz/",
+    "/api/v1/countries/nz/",
+    "/api/v1/actions/?page_size=100",
+    "/api/v1/actions/?country=NZ",
+    "/api/v1/actions/?body=body-shared",
+    "/api/v1/actions/?overdue=true",
+    "/api/v1/actions/?status=planned&due_after=2019-01-01",
+    "/api/v1/schema/",
 ]
 
 #: Guessed addresses of the unpublished records, and pages past the last.
@@ -258,6 +279,10 @@ NOT_FOUND_URLS = [
     "/sitemap-documents.xml?p=999999",
     "/agreements/zanzibarian-protocol/cite.ris",
     "/agreements/zanzibarian-protocol/cite.bib",
+    "/api/v1/documents/zanzibarian-protocol/",
+    "/api/v1/documents/ZANZIBARIAN-PROTOCOL/",
+    "/api/v1/events/quuxwell-summit/",
+    "/api/v1/bodies/body-secret/",
 ]
 
 
@@ -272,6 +297,17 @@ def test_public_pages_show_nothing_of_unpublished_records(client, register, url)
 def test_unpublished_records_cannot_be_reached_by_address(client, register, url):
     response = client.get(url, follow=True)
     assert response.status_code == HTTPStatus.NOT_FOUND
+    assert_no_secret(url, response)
+
+
+@pytest.mark.parametrize("query", DRAFT_FILTERS)
+def test_the_apis_filters_aimed_at_the_draft_show_nothing_of_it(
+    client, register, query
+):
+    url = f"/api/v1/documents/?{query}&page_size=100"
+    response = client.get(url)
+    # a slug the public cannot see is a 400 naming the parameter
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.BAD_REQUEST)
     assert_no_secret(url, response)
 
 
@@ -295,6 +331,18 @@ def test_every_ordering_lists_the_published_documents_only(client, register, ord
     slugs, count = listed(client, f"ordering={ordering}")
     published = set(Document.objects.published().values_list("slug", flat=True))
     assert count == register["published_count"] == len(published)
+    assert sorted(slugs) == sorted(published)
+
+
+@pytest.mark.parametrize("ordering", ["", *ORDERINGS])
+def test_the_api_walks_the_published_documents_only(client, register, ordering):
+    slugs, url = [], f"/api/v1/documents/?ordering={ordering}&page_size=7"
+    while url:
+        response = client.get(url)
+        assert response.status_code == HTTPStatus.OK
+        slugs += [row["slug"] for row in response.json()["results"]]
+        url = response.json()["next"]
+    published = set(Document.objects.published().values_list("slug", flat=True))
     assert sorted(slugs) == sorted(published)
 
 

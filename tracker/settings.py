@@ -386,9 +386,12 @@ if not REDIS_URL:
     # the rate times the number of workers, still a bound on one client's flood.
     SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
-# --- Open data (issue 17): the bulk files, their licence, the exports' limit ---------
+# --- Open data (issue 17): the licence, the bulk files, the exports' limit and the
+# read-only JSON API at /api/v1/ (agreements.api, docs/api.md, docs/open-data.md)
+INSTALLED_APPS += ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
 # The licence the register's data is published under: shown on /data/, written into
-# every bulk file's data package (and, once the API lands, in its responses).
+# every bulk file's data package, and named in every API response (a "licence" key
+# and a Link: <url>; rel="license" header).
 DATA_LICENCE = {
     "name": env_str("DJANGO_DATA_LICENCE_NAME", "CC BY 4.0"),
     "url": env_str(
@@ -403,6 +406,52 @@ OPEN_DATA_ROOT = Path(env_str("DJANGO_OPEN_DATA_ROOT") or BASE_DIR / "opendata")
 OPEN_DATA_BASE_URL = env_str("DJANGO_OPEN_DATA_BASE_URL") or FOLLOWUP_BASE_URL
 # A whole list as CSV or XLSX reads every matching document: limited per client.
 RATE_LIMITS["export"] = env_rate("DJANGO_RATE_LIMIT_EXPORT", "10/m")
+# Anonymous API requests per client address (DRF's throttling, in the default cache,
+# as the pages' limits; agreements.api.throttling): 429 with Retry-After.
+RATE_LIMITS["api"] = env_rate("DJANGO_RATE_LIMIT_API", "120/m")
+REST_FRAMEWORK = {
+    # read-only and public: no session, so no CSRF, and the same answer for everyone
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [],
+    "DEFAULT_THROTTLE_CLASSES": ["agreements.api.throttling.AnonymousThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "agreements.api.exceptions.exception_handler",
+    "UNICODE_JSON": True,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Register of signed bilateral documents: open data API",
+    "DESCRIPTION": (
+        "Read-only JSON API of the register's published records. Field names are "
+        "stable within a major version; see docs/api.md for the changelog."
+    ),
+    # The API's version (not an operator's setting): raise it with each change of the
+    # schema, with a line in docs/api.md's changelog (tests/test_api_schema.py).
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1/",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "agreements.api.schema.error_responses",
+    ],
+    # each choice set named once, by what it is (stable names in the schema)
+    "ENUM_NAME_OVERRIDES": {
+        "DocumentKindEnum": "agreements.models.Document.Kind",
+        "LegalStatusEnum": "agreements.models.Document.LegalStatus",
+        "FollowUpStatusEnum": "agreements.models.Document.FollowUpStatus",
+        "BodyKindEnum": "agreements.models.Body.Kind",
+        "EventKindEnum": "agreements.models.Event.Kind",
+        "ActionStatusEnum": "agreements.models.Action.Status",
+        "ConfidenceEnum": "agreements.models.Confidence",
+        "PrecisionEnum": "agreements.models.DuePrecision",
+        "DateKindEnum": "agreements.models.DateKind",
+    },
+    # the documentation page's scripts and styles from our own static files
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
 # --- End of open data ---------------------------------------------------------------
 
 LOGGING = {

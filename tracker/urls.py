@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # set_language: the staff's choice of language for the admin
     path("i18n/", include("django.conf.urls.i18n")),
+    # the read-only JSON API: one address per record, whatever the language
+    path("api/v1/", include("agreements.api.urls")),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
     path(

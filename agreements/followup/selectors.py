@@ -267,6 +267,8 @@ def document_followup(
                     "source__url",
                     "source__publisher",
                     "source__title",
+                    "source__published_on",
+                    "source__accessed_on",
                 ),
                 to_attr="sources",
             ),
@@ -292,6 +294,8 @@ def document_followup(
             "source__url",
             "source__publisher",
             "source__title",
+            "source__published_on",
+            "source__accessed_on",
         )
     )
     dates = {}
