@@ -113,8 +113,6 @@ def _parent_and_row(case):
         return document, factories.DocumentCitationFactory(document=document), "claim"
     if case == "titles":
         return document, factories.DocumentTitleFactory(document=document), "title"
-    if case == "actions":
-        return document, factories.ActionFactory(document=document), "title_en_gb"
     if case == "event citations":
         row = factories.EventCitationFactory()
         return row.event, row, "claim"
@@ -132,12 +130,13 @@ def _parent_and_row(case):
     raise AssertionError(case)
 
 
+# A document's actions are not among them: its form lists them as links to their own
+# pages (tested in OWN_PAGES) and its inline only adds new ones.
 INLINES = (
     "parties",
     "relations_from",
     "citations",
     "titles",
-    "actions",
     "event citations",
     "former_names",
     "party citations",
