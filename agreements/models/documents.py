@@ -299,6 +299,11 @@ class Document(TranslatedModel):
                 fields=("is_published", "-updated_at"),
                 name="agreements_doc_pub_updated",
             ),
+            # the documents' Atom feed: the newest published first
+            models.Index(
+                fields=("is_published", "-published_at", "-id"),
+                name="agreements_doc_feed",
+            ),
             # ?kind=, ?status=, ?follow_up=
             models.Index(fields=("kind", "-signed_on"), name="agreements_doc_kind"),
             models.Index(
