@@ -11,6 +11,7 @@ MIGRATE ?= 1
 .PHONY: run test lint format check bench serve backup restore install js messages
 
 JS_DEPS := tests/js/node_modules/.package-lock.json
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed (set PYTHON=python3.11)")'
@@ -22,13 +23,20 @@ $(VENV)/.installed: requirements.txt
 install: $(VENV)/.installed
 
 # The translations (locale/*/LC_MESSAGES/django.po) compiled for Django: with GNU
-# gettext's msgfmt by compilemessages where it is installed, else by Babel (pure
-# Python, in requirements.txt), so a machine without gettext runs too.
-messages: install
+# gettext's msgfmt where it is installed, else by Babel (pure
+# Python, in requirements.txt), so a machine without gettext runs too (Babel's checks
+# reject a Russian plural form that names the count where the English singular does
+# not, which gettext allows: its file is written all the same and used).
+messages: install $(MO_FILES)
+
+# Each catalogue compiled when its .po is newer than its .mo, written to a temporary
+# file first, so that two runs side by side (CI's two databases) never read half a file.
+locale/%/LC_MESSAGES/django.mo: locale/%/LC_MESSAGES/django.po
 	@if command -v msgfmt >/dev/null 2>&1; then \
-		DJANGO_DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv --ignore=tests --verbosity=0; \
+		msgfmt --check-format -o $@.$$$$ $< && mv $@.$$$$ $@; \
 	else \
-		$(VENV)/bin/pybabel compile --statistics -d locale -D django; \
+		$(VENV)/bin/pybabel compile -i $< -o $@.$$$$ -D django >/dev/null 2>&1; \
+		test -s $@.$$$$ && mv $@.$$$$ $@; \
 	fi
 
 # axe-core and vnu.jar for tests/test_accessibility.py; without npm those tests skip.
