@@ -12,7 +12,7 @@ pytest_plugins = ["tests.browser_support"]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
 
