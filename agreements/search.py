@@ -43,8 +43,10 @@ re-installs the triggers wherever they are missing or out of date (SQLite: their
 SQL differs; PostgreSQL: ``PG_VERSION`` differs).
 
 The text of a document's files (``Attachment.extracted_text``) is searched too, but
-never copied into the document's copy: a signed text runs to hundreds of pages. A
-document matches when each word is in its own copy or in one of its files' texts.
+never copied into the document's copy: a signed text runs to hundreds of pages. On
+SQLite a document matches when each word is in its own copy or in one of its
+files' texts; on PostgreSQL when all the words are in its copy or all in one text
+(the ids from the two GIN indexes, united: one index lookup each).
 On PostgreSQL each attachment has its own ``tsvector`` (kept by a trigger, GIN
 indexed) and the list shows a snippet of the best matching text (``ts_headline``,
 ``with_snippets``); on SQLite the folded text is searched by substring, without a
@@ -536,7 +538,10 @@ def _pg_statements(connection, tables=frozenset(OPTIONAL_TABLES)):
         DECLARE
             title text := {FOLD_FUNCTION}(NEW.title);
             titles text := {FOLD_FUNCTION}({titles});
-            identifiers text := {FOLD_FUNCTION}({identifiers});
+            -- "123-VI", "Z19/0001": words apart, as the search splits them (the
+            -- parser would read "-2" as a signed number)
+            identifiers text := {FOLD_FUNCTION}(
+                regexp_replace({identifiers}, '[^[:alnum:]]+', ' ', 'g'));
             parties text := {FOLD_FUNCTION}({parties});
             summary text := {FOLD_FUNCTION}({_texts("NEW.", "summary")});
             place text := {FOLD_FUNCTION}(NEW.signed_city);

@@ -18,6 +18,7 @@ from ..texts.extraction import extract
 from ..texts.validation import check_upload
 from .history import HistoryAdmin
 from .mixins import (
+    HTTPS_URLS,
     BumpsParentVersionMixin,
     VersionedAdminForm,
     VersionedAdminMixin,
@@ -69,6 +70,7 @@ def size_shown(attachment):
 
 class DocumentIdentifierInline(VersionedInlineMixin, admin.TabularInline):
     model = DocumentIdentifier
+    formfield_overrides = HTTPS_URLS
     extra = 0
     autocomplete_fields = ("source",)
     fields = ("kind", "value", "issuer", "url", "source", "confidence")
@@ -76,6 +78,7 @@ class DocumentIdentifierInline(VersionedInlineMixin, admin.TabularInline):
 
 class AttachmentInline(VersionedInlineMixin, admin.StackedInline):
     model = Attachment
+    formfield_overrides = HTTPS_URLS
     form = AttachmentInlineForm
     extra = 0
     autocomplete_fields = ("source",)
@@ -140,6 +143,7 @@ class DocumentIdentifierAdmin(
     BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin
 ):
     list_display = ("value", "kind", "issuer", "document")
+    formfield_overrides = HTTPS_URLS
     list_filter = ("kind",)
     list_select_related = ("document",)
     search_fields = ("value", "issuer", "document__title")
@@ -150,6 +154,7 @@ class DocumentIdentifierAdmin(
 @admin.register(Attachment)
 class AttachmentAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
     form = AttachmentAdminForm
+    formfield_overrides = HTTPS_URLS
     list_display = (
         "__str__",
         "document",

@@ -19,8 +19,9 @@ from .validation import extension
 logger = logging.getLogger(__name__)
 
 State = Attachment.TextState
-#: Fewer letters than this in all its pages: the PDF is taken for a scan.
-MIN_LETTERS = 20
+#: Fewer letters than this a page, on average: the PDF is taken for a scan (a
+#: scan's pages give none, or a few from a stamp; page numbers are not letters).
+MIN_LETTERS_PER_PAGE = 5
 #: Characters PostgreSQL cannot hold (NUL) or that mark a search's snippet.
 _DROPPED = str.maketrans({"\x00": None, "\ue000": None, "\ue001": None})
 
@@ -55,8 +56,8 @@ def _read(attachment):
             data = handle.read()
         if ext == ".pdf":
             text, pages = pdf_text(data)
-            letters = sum(character.isalnum() for character in text)
-            if letters < MIN_LETTERS:
+            letters = sum(character.isalpha() for character in text)
+            if letters < MIN_LETTERS_PER_PAGE * max(pages, 1):
                 return State.NO_TEXT_LAYER, "", pages
             return State.DONE, text.translate(_DROPPED), pages
         if ext == ".docx":
