@@ -273,7 +273,8 @@ class DocumentFilter(django_filters.FilterSet):
     # --- filtering --------------------------------------------------------------------
 
     def filter_q(self, queryset, name, value):
-        return queryset.search(value)
+        # on PostgreSQL, a passage of the files' text where the words are found
+        return search.with_snippets(queryset.search(value), value)
 
     # each value's type, for the API's schema (agreements.api): a topic's slug
     @extend_schema_field(OpenApiTypes.STR)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from .aggregates import cached_aggregate
 from .models import (
     Action,
+    Attachment,
     Basis,
     Body,
     Confidence,
@@ -698,6 +699,34 @@ def _find_untranslated_actions(filters, today):
     )
 
 
+# --- Files without a text layer ------------------------------------------------------
+
+
+def _scanned_files():
+    return Attachment.objects.filter(
+        document=OuterRef("pk"), text_state=Attachment.TextState.NO_TEXT_LAYER
+    )
+
+
+def _find_no_text_layer(filters, today):
+    return _documents(filters).filter(Exists(_scanned_files()))
+
+
+def _detail_no_text_layer(queryset, today):
+    files = _count(_scanned_files(), "document")
+    return queryset.annotate(scanned_files=files)
+
+
+def _explain_no_text_layer(document):
+    return ngettext(
+        "%(count)d PDF file has no text layer (a scan): the search cannot read it. "
+        "Upload a copy with text, or its text as a .txt file.",
+        "%(count)d PDF files have no text layer (scans): the search cannot read "
+        "them. Upload copies with text, or their text as .txt files.",
+        document.scanned_files,
+    ) % {"count": document.scanned_files}
+
+
 # --- The checks -----------------------------------------------------------------------
 
 
@@ -870,6 +899,21 @@ CHECKS = (
         find=_find_untranslated_actions,
         detail=_detail_actions,
         explain=_explain_untranslated(("title", "description")),
+    ),
+)
+
+CHECKS += (
+    Check(
+        name="no-text-layer",
+        title=_("Documents with a file without a text layer"),
+        description=_(
+            "A PDF file is a scan with no text to read: the search cannot find its "
+            "words."
+        ),
+        model=Document,
+        find=_find_no_text_layer,
+        detail=_detail_no_text_layer,
+        explain=_explain_no_text_layer,
     ),
 )
 

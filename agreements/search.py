@@ -1,9 +1,10 @@
 """Full-text search over documents, the same on SQLite and PostgreSQL for the reader.
 
-What is searched: a document's title, its titles in other languages, the names of its
-parties' bodies (current, short and former names; a body's names in every language) and
-its signatories, the place of signature, and its summary in every language.
-Those live in five tables, so each document keeps a denormalized copy of them: on
+What is searched: a document's title, its titles in other languages, its official
+identifiers' values, the names of its parties' bodies (current, short and former
+names; a body's names in every language) and its signatories, the place of signature,
+and its summary in every language.
+Those live in six tables, so each document keeps a denormalized copy of them: on
 SQLite as folded text in ``Document.search_text``, on PostgreSQL as a weighted
 ``tsvector`` in ``Document.search_vector`` with a GIN index (``search_text`` stays
 empty there: a second copy would double the row and slow every scan). Database
@@ -40,6 +41,18 @@ another table's trigger names it), so ``migrate`` drops them first and a
 ``post_migrate`` hook installs them after, refreshing every copy. That hook also
 re-installs the triggers wherever they are missing or out of date (SQLite: their
 SQL differs; PostgreSQL: ``PG_VERSION`` differs).
+
+The text of a document's files (``Attachment.extracted_text``) is searched too, but
+never copied into the document's copy: a signed text runs to hundreds of pages. On
+SQLite a document matches when each word is in its own copy or in one of its
+files' texts; on PostgreSQL when all the words are in its copy or all in one text
+(the ids from the two GIN indexes, united: one index lookup each).
+On PostgreSQL each attachment has its own ``tsvector`` (kept by a trigger, GIN
+indexed) and the list shows a snippet of the best matching text (``ts_headline``,
+``with_snippets``); on SQLite the folded text is searched by substring, without a
+snippet. The identifiers' and attachments' tables come with migration 0019: until
+they exist (migrating from scratch), the triggers leave them out, and
+``ensure_search_triggers`` puts them in once they are there.
 """
 
 import re
@@ -48,8 +61,18 @@ import unicodedata
 from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
-from django.db.models import F, Func, IntegerField, Q, TextField, Value
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, Left
 from django.db.models.signals import post_migrate, pre_migrate
 
 #: The longest search the list accepts; longer input is cut and the reader told.
@@ -60,7 +83,14 @@ MAX_QUERY_WORDS = 12
 FOLD_FUNCTION = "agreements_search_fold"
 #: Bump when the PostgreSQL trigger functions change: ``migrate`` then re-installs
 #: them and refreshes every document (SQLite compares the triggers' SQL instead).
-PG_VERSION = "agreements search 5"
+PG_VERSION = "agreements search 6"
+#: Tables that come with later migrations than the search's: left out until they exist.
+OPTIONAL_TABLES = ("agreements_documentidentifier", "agreements_attachment")
+#: The longest extracted text PostgreSQL indexes (a tsvector holds at most 1 MB).
+PG_TEXT_LIMIT = 500_000
+#: What ``ts_headline`` puts around a matched word (private-use characters, which
+#: extraction drops from texts); the template marks them up.
+SNIPPET_START, SNIPPET_STOP = "\ue000", "\ue001"
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
 
@@ -149,31 +179,91 @@ def search_documents(queryset, text):
     On PostgreSQL the queryset gets a ``search_rank`` alias and is ordered by it (a
     later ``order_by()`` still wins); on other databases the order is unchanged.
     """
+    from .models import Attachment
+
     words = query_words(text)
     if not words:
         return queryset
-    if queryset.db and connections[queryset.db].vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchRank
+    if _is_postgresql(queryset):
+        from django.contrib.postgres.search import SearchRank
 
-        query = SearchQuery(
-            " & ".join(_either(word) for word in words),
-            config="simple",
-            search_type="raw",
+        query = _pg_query(words)
+        # one set of ids from the two GIN indexes (an OR with an EXISTS would read
+        # every document's vector instead)
+        found = (
+            queryset.model.objects.filter(search_vector=query)
+            .order_by()
+            .values("pk")
+            .union(
+                Attachment.objects.filter(search_vector=query)
+                .order_by()
+                .values("document_id")
+            )
         )
         return (
-            queryset.filter(search_vector=query)
+            queryset.filter(pk__in=found)
             .alias(search_rank=SearchRank(F("search_vector"), query))
             .order_by("-search_rank", "-signed_on", "title", "pk")
         )
     for index, word in enumerate(words):
         found, key = f"_search_word_{index}", f"_search_key_{index}"
+        in_texts = Attachment.objects.alias(
+            folded_text=Folded("extracted_text")
+        ).filter(document=OuterRef("pk"), folded_text__contains=word)
         queryset = queryset.alias(
             **{
                 found: Instr(F("search_text"), Value(word)),
                 key: Instr(F("search_text"), Value(skeleton(word))),
             }
-        ).filter(Q(**{f"{found}__gt": 0}) | Q(**{f"{key}__gt": 0}))
+        ).filter(Q(**{f"{found}__gt": 0}) | Q(**{f"{key}__gt": 0}) | Exists(in_texts))
     return queryset
+
+
+def with_snippets(queryset, text):
+    """On PostgreSQL, each document's ``text_snippet``: a passage of the file text
+    that best matches ``text`` (``None`` where no file text matches), the matched
+    words between ``SNIPPET_START`` and ``SNIPPET_STOP``. Elsewhere, unchanged."""
+    from .models import Attachment
+
+    words = query_words(text)
+    if not words or not _is_postgresql(queryset):
+        return queryset
+    from django.contrib.postgres.search import SearchHeadline, SearchRank
+
+    query = _pg_query(words)
+    best = (
+        Attachment.objects.filter(document=OuterRef("pk"), search_vector=query)
+        .annotate(
+            snippet=SearchHeadline(
+                Left("extracted_text", PG_TEXT_LIMIT),
+                query,
+                config="simple",
+                start_sel=SNIPPET_START,
+                stop_sel=SNIPPET_STOP,
+                max_words=30,
+                min_words=12,
+                max_fragments=2,
+                fragment_delimiter=" … ",
+            )
+        )
+        .order_by(SearchRank(F("search_vector"), query).desc(), "pk")
+        .values("snippet")[:1]
+    )
+    return queryset.annotate(text_snippet=Subquery(best, output_field=TextField()))
+
+
+def _is_postgresql(queryset):
+    return bool(queryset.db) and connections[queryset.db].vendor == "postgresql"
+
+
+def _pg_query(words):
+    from django.contrib.postgres.search import SearchQuery
+
+    return SearchQuery(
+        " & ".join(_either(word) for word in words),
+        config="simple",
+        search_type="raw",
+    )
 
 
 def _either(word):
@@ -273,6 +363,7 @@ _SOURCES = {
         ("document_id", "body_id", "signatory_name"),
     ),
     "agreements_documenttitle": ("document_id", False, ("document_id", "title")),
+    "agreements_documentidentifier": ("document_id", False, ("document_id", "value")),
     "agreements_body": ("id", True, _BODY_COLUMNS),
     "agreements_bodyname": ("body_id", True, ("body_id", "name", "short_name")),
 }
@@ -280,6 +371,7 @@ _SOURCES = {
 _EVENTS = {
     "agreements_party": ("insert", "update", "delete"),
     "agreements_documenttitle": ("insert", "update", "delete"),
+    "agreements_documentidentifier": ("insert", "update", "delete"),
     "agreements_body": ("insert", "update"),
     "agreements_bodyname": ("insert", "update", "delete"),
 }
@@ -293,9 +385,25 @@ _SQLITE_DOCUMENT_TRIGGERS = {
 }
 
 
-def _parts_sql(agg, doc_id):
-    """SQL for the other titles, and the party names, of the document ``doc_id``:
-    a body's names in every language, its former names, the signatory's name."""
+def _optional_tables(connection):
+    """Which of ``OPTIONAL_TABLES`` exist (all of them once migrated)."""
+    existing = set(connection.introspection.table_names())
+    return frozenset(table for table in OPTIONAL_TABLES if table in existing)
+
+
+def _events(tables):
+    """``_EVENTS`` of the tables that exist."""
+    return {
+        table: events
+        for table, events in _EVENTS.items()
+        if table not in OPTIONAL_TABLES or table in tables
+    }
+
+
+def _parts_sql(agg, doc_id, tables=frozenset(OPTIONAL_TABLES)):
+    """SQL for the other titles, the identifiers and the party names of the document
+    ``doc_id``: a body's names in every language, its former names, the signatory's
+    name."""
     former = agg("n.name || ' ' || n.short_name")
     party = (
         f"{_texts('b.', 'name', 'short_name')} || ' ' || p.signatory_name || ' ' || "
@@ -310,7 +418,13 @@ def _parts_sql(agg, doc_id):
         f"(SELECT {agg(party)} FROM agreements_party p "
         f"JOIN agreements_body b ON b.id = p.body_id WHERE p.document_id = {doc_id})"
     )
-    return titles, parties
+    identifiers = (
+        f"(SELECT {agg('i.value')} FROM agreements_documentidentifier i "
+        f"WHERE i.document_id = {doc_id})"
+        if "agreements_documentidentifier" in tables
+        else "NULL"
+    )
+    return titles, parties, identifiers
 
 
 def _documents_of(table, values):
@@ -324,27 +438,28 @@ def _documents_of(table, values):
 # SQLite: row triggers that recompute ``search_text`` with the registered fold function.
 
 
-def _sqlite_text_sql():
-    titles, parties = _parts_sql(
-        lambda expr: f"group_concat({expr}, ' ')", "agreements_document.id"
+def _sqlite_text_sql(tables=frozenset(OPTIONAL_TABLES)):
+    titles, parties, identifiers = _parts_sql(
+        lambda expr: f"group_concat({expr}, ' ')", "agreements_document.id", tables
     )
     return (
         f"{INDEX_FUNCTION}(title || ' ' || coalesce({titles}, '') || ' ' "
+        f"|| coalesce({identifiers}, '') || ' ' "
         f"|| coalesce({parties}, '') || ' ' || signed_city || ' ' "
         f"|| {_texts('', 'summary')})"
     )
 
 
-def _sqlite_triggers():
-    """``{name: CREATE TRIGGER statement}``."""
-    text = _sqlite_text_sql()
+def _sqlite_triggers(tables=frozenset(OPTIONAL_TABLES)):
+    """``{name: CREATE TRIGGER statement}`` (for the optional ``tables`` that exist)."""
+    text = _sqlite_text_sql(tables)
     triggers = {}
     for name, timing in _SQLITE_DOCUMENT_TRIGGERS.items():
         triggers[name] = (
             timing,
             f"UPDATE agreements_document SET search_text = {text} WHERE id = NEW.id;",
         )
-    for table, events in _EVENTS.items():
+    for table, events in _events(tables).items():
         column, _via_body, watched = _SOURCES[table]
         changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in watched)
         for event in events:
@@ -396,9 +511,18 @@ def _pg_skeleton_sql():
     return expression
 
 
-def _pg_statements(connection):
+def _pg_version(tables):
+    """The version the installed functions are marked with: ``PG_VERSION``, and
+    which optional tables they leave out."""
+    missing = [table for table in OPTIONAL_TABLES if table not in tables]
+    return f"{PG_VERSION} without {' '.join(missing)}" if missing else PG_VERSION
+
+
+def _pg_statements(connection, tables=frozenset(OPTIONAL_TABLES)):
     fold_sql = _pg_fold_sql(connection, "coalesce(value, '')")
-    titles, parties = _parts_sql(lambda expr: f"string_agg({expr}, ' ')", "NEW.id")
+    titles, parties, identifiers = _parts_sql(
+        lambda expr: f"string_agg({expr}, ' ')", "NEW.id", tables
+    )
     statements = [
         f"""
         CREATE OR REPLACE FUNCTION {FOLD_FUNCTION}(value text) RETURNS text
@@ -414,6 +538,10 @@ def _pg_statements(connection):
         DECLARE
             title text := {FOLD_FUNCTION}(NEW.title);
             titles text := {FOLD_FUNCTION}({titles});
+            -- "123-VI", "Z19/0001": words apart, as the search splits them (the
+            -- parser would read "-2" as a signed number)
+            identifiers text := {FOLD_FUNCTION}(
+                regexp_replace({identifiers}, '[^[:alnum:]]+', ' ', 'g'));
             parties text := {FOLD_FUNCTION}({parties});
             summary text := {FOLD_FUNCTION}({_texts("NEW.", "summary")});
             place text := {FOLD_FUNCTION}(NEW.signed_city);
@@ -424,12 +552,14 @@ def _pg_statements(connection):
             NEW.search_vector :=
                 setweight(to_tsvector('simple', title), 'A')
                 || setweight(to_tsvector('simple', titles), 'B')
+                || setweight(to_tsvector('simple', identifiers), 'B')
                 || setweight(to_tsvector('simple', parties), 'C')
                 || setweight(to_tsvector('simple', place), 'C')
                 || setweight(to_tsvector('simple', summary), 'D')
                 -- the skeleton of it all, for other scripts and spellings
                 || setweight(to_tsvector('simple', {SKELETON_FUNCTION}(
-                    concat_ws(' ', title, titles, parties, place, summary))), 'D');
+                    concat_ws(' ', title, titles, identifiers, parties, place,
+                              summary))), 'D');
             RETURN NEW;
         END
         $$
@@ -441,7 +571,7 @@ def _pg_statements(connection):
         FOR EACH ROW EXECUTE FUNCTION agreements_document_search()
         """,
     ]
-    for table, events in _EVENTS.items():
+    for table, events in _events(tables).items():
         column, _via_body, watched = _SOURCES[table]
         changed = " OR ".join(f"n.{c} IS DISTINCT FROM o.{c}" for c in watched)
         pairs = f"new_rows n JOIN old_rows o ON o.id = n.id WHERE {changed}"
@@ -482,8 +612,32 @@ def _pg_statements(connection):
                 f"REFERENCING {referencing} "
                 f"FOR EACH STATEMENT EXECUTE FUNCTION {table}_search()",
             ]
+    if "agreements_attachment" in tables:
+        # each file's own vector: its folded text, without skeleton (the text is long)
+        statements += [
+            f"""
+            CREATE OR REPLACE FUNCTION agreements_attachment_search() RETURNS trigger
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                NEW.search_vector := to_tsvector('simple', {FOLD_FUNCTION}(
+                    left(NEW.extracted_text, {PG_TEXT_LIMIT})));
+                RETURN NEW;
+            END
+            $$
+            """,
+            "DROP TRIGGER IF EXISTS agreements_attachment_search "
+            "ON agreements_attachment",
+            """
+            CREATE TRIGGER agreements_attachment_search
+            BEFORE INSERT OR UPDATE OF extracted_text ON agreements_attachment
+            FOR EACH ROW EXECUTE FUNCTION agreements_attachment_search()
+            """,
+            # ?q= in the files' texts
+            "CREATE INDEX IF NOT EXISTS agreements_attach_search "
+            "ON agreements_attachment USING gin (search_vector)",
+        ]
     statements.append(
-        f"COMMENT ON FUNCTION agreements_document_search() IS '{PG_VERSION}'"
+        f"COMMENT ON FUNCTION agreements_document_search() IS '{_pg_version(tables)}'"
     )
     # ?q= on PostgreSQL
     statements.append(
@@ -496,19 +650,25 @@ def _pg_statements(connection):
 def install_search_triggers(connection):
     """Create (or re-create) the triggers, then fill in every document's copy."""
     connection.ensure_connection()
+    tables = _optional_tables(connection)
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
             register_sqlite_functions(connection)
-            for statement in _sqlite_triggers().values():
+            for statement in _sqlite_triggers(tables).values():
                 cursor.execute(statement)
             cursor.execute(
-                f"UPDATE agreements_document SET search_text = {_sqlite_text_sql()}"
+                "UPDATE agreements_document "
+                f"SET search_text = {_sqlite_text_sql(tables)}"
             )
         elif connection.vendor == "postgresql":
-            for statement in _pg_statements(connection):
+            for statement in _pg_statements(connection, tables):
                 cursor.execute(statement)
             # the row trigger computes both columns
             cursor.execute("UPDATE agreements_document SET search_text = ''")
+            if "agreements_attachment" in tables:
+                cursor.execute(
+                    "UPDATE agreements_attachment SET extracted_text = extracted_text"
+                )
 
 
 def remove_search_triggers(connection):
@@ -523,12 +683,20 @@ def remove_search_triggers(connection):
                 "ON agreements_document"
             )
             cursor.execute("DROP FUNCTION IF EXISTS agreements_document_search()")
-            for table, events in _EVENTS.items():
+            tables = _optional_tables(connection)
+            for table, events in _events(tables).items():
                 for event in events:
                     cursor.execute(
                         f"DROP TRIGGER IF EXISTS {table}_search_{event} ON {table}"
                     )
                 cursor.execute(f"DROP FUNCTION IF EXISTS {table}_search()")
+            if "agreements_attachment" in tables:
+                cursor.execute("DROP INDEX IF EXISTS agreements_attach_search")
+                cursor.execute(
+                    "DROP TRIGGER IF EXISTS agreements_attachment_search "
+                    "ON agreements_attachment"
+                )
+            cursor.execute("DROP FUNCTION IF EXISTS agreements_attachment_search()")
             cursor.execute(f"DROP FUNCTION IF EXISTS {FOLD_FUNCTION}(text)")
             cursor.execute(f"DROP FUNCTION IF EXISTS {SKELETON_FUNCTION}(text)")
 
@@ -553,7 +721,7 @@ def ensure_search_triggers(connection):
             existing = dict(cursor.fetchall())
             expected = {
                 name: sql.replace("CREATE TRIGGER IF NOT EXISTS", "CREATE TRIGGER")
-                for name, sql in _sqlite_triggers().items()
+                for name, sql in _sqlite_triggers(_optional_tables(connection)).items()
             }
             if all(existing.get(name) == sql for name, sql in expected.items()):
                 return False
@@ -562,7 +730,7 @@ def ensure_search_triggers(connection):
                 "SELECT obj_description("
                 "to_regprocedure('agreements_document_search()'), 'pg_proc')"
             )
-            if cursor.fetchone()[0] == PG_VERSION:
+            if cursor.fetchone()[0] == _pg_version(_optional_tables(connection)):
                 return False
         else:
             return False

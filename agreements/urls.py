@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import citations, exports, feeds, views
 from .opendata.views import OpenDataView
+from .texts.views import attachment_file
 
 app_name = "agreements"
 
@@ -36,6 +37,11 @@ urlpatterns = [
         citations.cite,
         {"extension": "bib"},
         name="document-cite-bib",
+    ),
+    path(
+        "agreements/<slug:slug>/texts/<int:pk>/<str:filename>",
+        attachment_file,
+        name="attachment-file",
     ),
     path("data/", OpenDataView.as_view(), name="open-data"),
     path("bodies/", views.BodyListView.as_view(), name="body-list"),

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from . import describe, search, selectors
+from . import describe, search, selectors, texts
 from .aggregates import cached_aggregate, last_changed, register_stamp
 from .cache import canonical_query
 from .filters import FILTER_PARAMS, ORDERINGS, DocumentFilter, signed_by
@@ -369,6 +369,7 @@ class DocumentDetailView(RegisterMixin, DetailView):
         followup = document_followup(document, today=today)
         topics = list(document.topics.order_by("name").only("slug", "name"))
         cite_url = self.request.build_absolute_uri(document.get_absolute_url())
+        context.update(texts.document_texts(document))
         context.update(
             topics=topics,
             structured_data=describe.document(

@@ -99,3 +99,9 @@ def _no_rate_limits(settings):
 def _open_data_in_a_fresh_directory(settings, tmp_path):
     # /data/ lists what build_open_data left: never a developer's own build.
     settings.OPEN_DATA_ROOT = tmp_path / "opendata"
+
+
+@pytest.fixture(autouse=True)
+def _files_in_a_fresh_directory(settings, tmp_path):
+    # documents' files (agreements.models.texts): never in the project's media/
+    settings.MEDIA_ROOT = tmp_path / "media"

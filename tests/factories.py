@@ -279,3 +279,43 @@ def bilateral_document(*, countries=("KZ", "AZ"), **kwargs):
             document=document, order=order, body__country=CountryFactory(code=code)
         )
     return document
+
+
+class DocumentIdentifierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DocumentIdentifier
+
+    document = factory.SubFactory(DocumentFactory)
+    kind = models.DocumentIdentifier.Kind.NATIONAL_REGISTER
+    value = factory.Sequence(lambda n: f"KZ-{1000 + n}")
+    issuer = "Adilet"
+    url = factory.LazyAttribute(lambda o: f"https://adilet.example.org/{o.value}")
+
+
+class AttachmentFactory(factory.django.DjangoModelFactory):
+    """A plain-text file, its text extracted (``text_state`` done)."""
+
+    class Meta:
+        model = models.Attachment
+
+    document = factory.SubFactory(DocumentFactory)
+    kind = models.Attachment.Kind.SIGNED_TEXT
+    language = models.DocumentTitle.Language.RUSSIAN
+    title = factory.Sequence(lambda n: f"Signed text No. {n}")
+    file = factory.django.FileField(
+        filename="text.txt", data=b"The Parties agree on cooperation."
+    )
+    size = 33
+    content_type = "text/plain; charset=utf-8"
+    text_state = models.Attachment.TextState.DONE
+    extracted_text = "The Parties agree on cooperation."
+
+    class Params:
+        link = factory.Trait(
+            file="",
+            url=factory.Sequence(lambda n: f"https://adilet.example.org/texts/{n}"),
+            size=None,
+            content_type="",
+            text_state=models.Attachment.TextState.LINK,
+            extracted_text="",
+        )

@@ -156,6 +156,12 @@ ADMIN_CASES = [
     AdminCase(
         models.DocumentCitation, DocumentCitationFactory, lambda o: o.document.title
     ),
+    AdminCase(
+        models.DocumentIdentifier,
+        factories.DocumentIdentifierFactory,
+        lambda o: o.value,
+    ),
+    AdminCase(models.Attachment, factories.AttachmentFactory, lambda o: o.title),
     AdminCase(models.Party, PartyFactory, lambda o: o.signatory_name),
     AdminCase(
         models.PartyCitation, PartyCitationFactory, lambda o: o.party.signatory_name

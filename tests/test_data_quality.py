@@ -18,6 +18,7 @@ from agreements.aggregates import register_stamp
 from agreements.quality import CHECKS_BY_NAME, Filters
 from tests.factories import (
     ActionFactory,
+    AttachmentFactory,
     BodyFactory,
     CountryFactory,
     DocumentCitationFactory,
@@ -538,6 +539,11 @@ def fill_register(n):
             due_on=timezone.localdate() - datetime.timedelta(days=1),
         )
         RelationFactory(confidence=INFERRED, from_document=document)
+        AttachmentFactory(
+            document=document,
+            text_state=models.Attachment.TextState.NO_TEXT_LAYER,
+            extracted_text="",
+        )
 
 
 #: The overview: a query a check for its count and first items, one a check to

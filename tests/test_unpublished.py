@@ -22,9 +22,11 @@ from agreements.models import Action, Document, Event
 from agreements.sitemaps import SITEMAPS
 from tests.factories import (
     ActionFactory,
+    AttachmentFactory,
     BodyFactory,
     CountryFactory,
     DocumentFactory,
+    DocumentIdentifierFactory,
     EventFactory,
     PartyFactory,
     ProgressUpdateFactory,
@@ -53,6 +55,8 @@ SECRETS = (
     "Wibblequest",  # its progress update
     "Quuxwell",  # the unpublished event's title
     "quuxwell-summit",  # its slug
+    "Blorptastic",  # the draft's official identifier
+    "Quibblefrost",  # the text of the draft's file
     # the draft's dates, as pages, feeds and the sitemap write them
     "2031-07-19",
     "19 July 2031",
@@ -141,6 +145,15 @@ def register():
         due_on=SIGNED + datetime.timedelta(days=60),
         responsible_bodies=[shared_body],
     )
+    # the draft's identifier and file: neither searchable nor served
+    DocumentIdentifierFactory(document=draft, value="Blorptastic-77")
+    AttachmentFactory(
+        pk=9001,
+        document=draft,
+        file__filename="zanzibarian.txt",
+        file__data=b"Quibblefrost text.",
+        extracted_text="Quibblefrost text.",
+    )
     # the draft changed last of all (a leak would show in "last changed" dates)
     Document.objects.filter(pk=draft.pk).update(updated_at=DRAFT_CHANGED)
     Event.objects.filter(pk=hidden_event.pk).update(updated_at=DRAFT_CHANGED)
@@ -189,6 +202,8 @@ DRAFT_FILTERS = [
     "q=Plonkish",
     "q=Wibblequest",
     "q=Grimblewort",
+    "q=Blorptastic",
+    "q=Quibblefrost",
 ]
 
 
@@ -283,6 +298,9 @@ NOT_FOUND_URLS = [
     "/api/v1/documents/ZANZIBARIAN-PROTOCOL/",
     "/api/v1/events/quuxwell-summit/",
     "/api/v1/bodies/body-secret/",
+    # the draft's file, by its address and under a published document's
+    "/agreements/zanzibarian-protocol/texts/9001/zanzibarian.txt",
+    "/agreements/published-memorandum/texts/9001/zanzibarian.txt",
 ]
 
 

@@ -317,8 +317,8 @@ def test_document_page_queries_stay_constant(client, django_assert_max_num_queri
     # the generation and the footer's last change, the document, its parties (with
     # their bodies), the bodies' former names, the parties' sources, titles,
     # sources, topics, relations each way, and the follow-up's actions (with their
-    # sources) and updates
-    with django_assert_max_num_queries(15):
+    # sources) and updates, the identifiers and the texts (with their sources)
+    with django_assert_max_num_queries(17):
         response = client.get(document.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
 

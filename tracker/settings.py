@@ -237,8 +237,40 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
+# Documents' files (agreements.models.texts): the file system under MEDIA_ROOT, or an
+# S3-compatible bucket with DJANGO_STORAGE=s3 (docs/texts.md). Never served from
+# MEDIA_URL: a view serves a published document's files (agreements.texts).
+MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT") or BASE_DIR / "media")
+MEDIA_URL = "media/"
+ATTACHMENT_MAX_MB = env_int("DJANGO_ATTACHMENT_MAX_MB", 50)
+STORAGE = env_str("DJANGO_STORAGE", "filesystem").lower()
+if STORAGE == "s3":
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env_str("DJANGO_S3_BUCKET"),
+            "endpoint_url": env_str("DJANGO_S3_ENDPOINT_URL") or None,
+            "region_name": env_str("DJANGO_S3_REGION") or None,
+            "access_key": env_str("DJANGO_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env_str("DJANGO_S3_SECRET_ACCESS_KEY") or None,
+            "location": env_str("DJANGO_S3_PREFIX"),
+            # private objects: the public reach them through the view, never the bucket
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if not DEFAULT_STORAGE["OPTIONS"]["bucket_name"]:
+        raise ImproperlyConfigured("DJANGO_STORAGE=s3 needs DJANGO_S3_BUCKET.")
+elif STORAGE == "filesystem":
+    DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    raise ImproperlyConfigured(
+        f"DJANGO_STORAGE must be filesystem or s3, not {STORAGE!r}."
+    )
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"

@@ -64,6 +64,7 @@ from .mixins import (
 )
 from .package import package_view
 from .spreadsheets import SpreadsheetMixin
+from .texts import AttachmentInline, DocumentIdentifierInline, extract_texts
 from .widgets import PUBLISHERS_SUGGESTED, SuggestingTextInput
 
 
@@ -570,6 +571,7 @@ class DocumentAdmin(
         "publish",
         "unpublish",
         *(follow_up_status_action(status) for status in Document.FollowUpStatus),
+        extract_texts,
     )
     autocomplete_fields = ("event", "signed_country")
     filter_horizontal = ("topics",)
@@ -588,6 +590,8 @@ class DocumentAdmin(
         RelationInline,
         DocumentCitationInline,
         DocumentTitleInline,
+        DocumentIdentifierInline,
+        AttachmentInline,
         ActionInline,
     )
     object_history_template = "admin/agreements/document/object_history.html"

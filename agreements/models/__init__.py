@@ -46,6 +46,12 @@ from .register import (
     Topic,
     TopicManager,
 )
+from .texts import (
+    Attachment,
+    AttachmentQuerySet,
+    DocumentIdentifier,
+    DocumentIdentifierManager,
+)
 
 __all__ = [
     "Action",
@@ -88,4 +94,8 @@ __all__ = [
     "SourceManager",
     "Topic",
     "TopicManager",
+    "Attachment",
+    "AttachmentQuerySet",
+    "DocumentIdentifier",
+    "DocumentIdentifierManager",
 ]
