@@ -17,7 +17,7 @@ import agreements.models.texts
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("agreements", "0017_admin_at_scale"),
+        ("agreements", "0018_feed_newest_published"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
