@@ -269,6 +269,9 @@ class DocumentFilter(django_filters.FilterSet):
         # a list, so validating and rendering do not query again
         self.topics = cached_aggregate(self.stamp, "topics", _topics)
         self.filters["topic"].extra["choices"] = self.topics
+        # and on this form's own field: the class's field may have been built
+        # already (the API's schema reads the filters), with the choices of then
+        self.form.fields["topic"].choices = self.topics
 
     # --- filtering --------------------------------------------------------------------
 

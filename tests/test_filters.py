@@ -353,3 +353,15 @@ def test_two_filter_sets_never_share_their_forms_errors():
     assert one.is_valid()
     assert not other.is_valid()
     assert one.is_valid(), "the other form's errors must not leak into this one"
+
+
+def test_a_topic_added_after_the_filters_field_was_built_is_a_valid_choice(client):
+    """The API's schema reads the filters' fields on the class, building them with
+    the topics of that moment; a topic added later is still a choice on the list."""
+    from agreements.filters import DocumentFilter
+
+    assert DocumentFilter.base_filters["topic"].field is not None  # built now
+    trade = TopicFactory(slug="trade", name="trade")
+    DocumentFactory(title="On trade", topics=[trade])
+
+    assert listed(client, "topic=trade") == ["On trade"]
