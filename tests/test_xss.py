@@ -35,10 +35,12 @@ from agreements.models import Action, Country, Document
 from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
+    AttachmentFactory,
     BodyFactory,
     BodyNameFactory,
     DocumentCitationFactory,
     DocumentFactory,
+    DocumentIdentifierFactory,
     DocumentTitleFactory,
     EventCitationFactory,
     EventFactory,
@@ -228,6 +230,8 @@ def hostile():
         status_after=Action.Status.PLANNED,
     )
     reminder = ReminderLogFactory()
+    identifier = DocumentIdentifierFactory(document=document, source=source)
+    attachment = AttachmentFactory(document=document, source=source)
     records = [
         kz,
         topic,
@@ -250,6 +254,8 @@ def hostile():
         document_update,
         action_update,
         reminder,
+        identifier,
+        attachment,
     ]
     for record in records:
         with_payloads(record)
@@ -353,6 +359,9 @@ PUBLIC_PAGES = [
             "Action.clause",
             "ProgressUpdate.title",
             "ProgressUpdate.text",
+            "DocumentIdentifier.value",
+            "DocumentIdentifier.issuer",
+            "Attachment.title",
         ],
     ),
     (
