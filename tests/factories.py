@@ -167,6 +167,7 @@ class PartyStepFactory(factory.django.DjangoModelFactory):
     )
     source = factory.SubFactory(SourceFactory)
     confidence = models.Confidence.CONFIRMED
+    note = factory.Sequence(lambda n: f"Ratification reported in bulletin {n}")
 
 
 class RelationFactory(factory.django.DjangoModelFactory):
