@@ -2,7 +2,9 @@
 
 ``?q=`` words; ``kind``, ``status``, ``follow_up``, ``topic``: repeatable choices, any
 of them; ``country``: repeatable ISO codes, all of them parties; ``body``, ``event``:
-slugs; ``signed_after``, ``signed_before``: ISO dates, inclusive; ``ordering``.
+slugs; ``signed_after``, ``signed_before``: ISO dates, inclusive; ``party_status``:
+repeatable ``CC:step`` or ``CC:not_step``, all of them (``agreements.steps.queries``);
+``ordering``.
 
 A query the register cannot read (an unknown choice, a date that does not exist, an
 unknown slug) is an error shown beside its filter; the list then shows no results.
@@ -23,6 +25,14 @@ from drf_spectacular.utils import extend_schema_field
 from . import search
 from .aggregates import cached_aggregate, register_stamp
 from .models import Body, Country, Document, Event, Party, Topic
+from .steps.queries import (
+    MAX_PARTY_STATUSES,
+    PARTY_STATUSES,
+    normalize_party_status,
+    parse_party_status,
+    party_status_condition,
+    party_status_label,
+)
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 #: A body with at least this many documents has them found by walking the list.
@@ -61,6 +71,7 @@ FILTER_PARAMS = (
     "event",
     "signed_after",
     "signed_before",
+    "party_status",
 )
 
 
@@ -105,6 +116,42 @@ class CountryCodeField(RepeatableChoiceField):
 
 class CountryCodeFilter(RepeatableChoiceFilter):
     field_class = CountryCodeField
+
+
+class PartyStatusField(RepeatableChoiceField):
+    """``?party_status=KZ:ratified``: a country's ISO code, a colon and a step
+    (``not_`` before it for its absence); at most ``MAX_PARTY_STATUSES`` of them."""
+
+    default_error_messages = {
+        "invalid_choice": _(
+            "“%(value)s” is not a party’s status: write a country’s code, a colon "
+            "and one of %(words)s, with not_ before it for its absence (KZ:ratified, "
+            "AZ:not_ratified)."
+        ),
+        "too_many": _("Choose at most %(limit)d party statuses."),
+    }
+
+    def valid_value(self, value):
+        return parse_party_status(str(value)) is not None
+
+    def validate(self, value):
+        if len(value) > MAX_PARTY_STATUSES:
+            raise forms.ValidationError(
+                self.error_messages["too_many"],
+                code="too_many",
+                params={"limit": MAX_PARTY_STATUSES},
+            )
+        for item in value:
+            if not self.valid_value(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": item, "words": ", ".join(PARTY_STATUSES)},
+                )
+
+
+class PartyStatusFilter(RepeatableChoiceFilter):
+    field_class = PartyStatusField
 
 
 class SearchField(forms.CharField):
@@ -248,6 +295,19 @@ class DocumentFilter(django_filters.FilterSet):
         lookup_expr="lte",
         help_text=_("Year-month-day, for example 2023-12-31."),
     )
+    party_status = PartyStatusFilter(
+        label=_("A party’s steps"),
+        method="filter_party_status",
+        choices=(),
+        normalize=normalize_party_status,
+        widget=forms.MultipleHiddenInput,
+        help_text=_(
+            "A country’s code, a colon and what its party did: signed, ratified "
+            "(or approved, or accepted), notified, in_force, provisional, suspended "
+            "or withdrawn; not_ before it for what it has not done. For example "
+            "KZ:ratified, or AZ:not_ratified."
+        ),
+    )
     ordering = django_filters.ChoiceFilter(
         label=_("Sort by"),
         method="filter_ordering",
@@ -297,6 +357,17 @@ class DocumentFilter(django_filters.FilterSet):
                 document_id=OuterRef("pk"), body__country_id=ids.get(code, 0)
             )
             queryset = queryset.filter(Exists(parties))
+        return queryset
+
+    @extend_schema_field(OpenApiTypes.STR)  # "KZ:ratified", for the API's schema
+    def filter_party_status(self, queryset, name, value):
+        # one EXISTS (or NOT EXISTS) each, as for ?country=: no join, no DISTINCT
+        ids = cached_aggregate(self.stamp, "country-ids", _country_ids)
+        for item in value:
+            code, word, negated = parse_party_status(item)
+            queryset = queryset.filter(
+                party_status_condition(ids.get(code, 0), word, negated)
+            )
         return queryset
 
     def filter_body(self, queryset, name, value):
@@ -356,6 +427,8 @@ class DocumentFilter(django_filters.FilterSet):
                         if param == "event"
                         else str(cleaned[param])
                     )
+                elif param == "party_status":
+                    shown = party_status_label(normalize_party_status(value))
                 elif param == "q":
                     shown = cleaned.get("q") or search.clean_query(value)[0]
                 remaining = self.data.copy()

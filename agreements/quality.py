@@ -40,6 +40,7 @@ from .models import (
     Relation,
     Topic,
 )
+from .steps.queries import contradicted_ids, explain_contradiction
 
 #: How many of a check's items the overview (and the cache) holds.
 PREVIEW = 20
@@ -727,6 +728,15 @@ def _explain_no_text_layer(document):
     ) % {"count": document.scanned_files}
 
 
+# --- Legal status that its parties' steps contradict (agreements.steps) -------------
+
+
+def _find_status_contradicts_steps(filters, today):
+    return _documents(filters).filter(
+        pk__in=contradicted_ids(_documents(filters), today)
+    )
+
+
 # --- The checks -----------------------------------------------------------------------
 
 
@@ -785,6 +795,19 @@ CHECKS = (
         find=_find_follow_up_contradiction,
         detail=_detail_follow_up_contradiction,
         explain=_explain_follow_up_contradiction,
+    ),
+    Check(
+        name="status-contradicts-steps",
+        title=_("Legal status that the parties' steps contradict"),
+        description=_(
+            "The parties' steps and the document's rule of entry into force give "
+            "another legal status, or another date of entry into force or end, than "
+            "the one recorded."
+        ),
+        model=Document,
+        find=_find_status_contradicts_steps,
+        daily=True,
+        explain=explain_contradiction,
     ),
     Check(
         name="forecast-passed",

@@ -44,6 +44,8 @@ from .models import (
 )
 from .pagination import CountedPaginator, KeysetPaginator
 from .security import is_search, rate_limited
+from .steps.selectors import HEADINGS as STEP_HEADINGS
+from .steps.selectors import steps_table
 
 PER_PAGE = 25
 #: How long the list's filter panel is kept (a fragment per set of filters).
@@ -399,6 +401,9 @@ class DocumentDetailView(RegisterMixin, DetailView):
                 event is not None and document.event_confidence == Confidence.INFERRED
             ),
             cite_url=cite_url,
+            # each party's steps, one row a party (agreements.steps): one query
+            party_steps=steps_table(document.listed_parties),
+            step_headings=STEP_HEADINGS,
             today=today,
             followup=followup,
             follow_up_status=(

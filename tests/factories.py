@@ -155,6 +155,21 @@ class PartyCitationFactory(factory.django.DjangoModelFactory):
     claim = "signatory"
 
 
+class PartyStepFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.PartyStep
+
+    party = factory.SubFactory(PartyFactory)
+    kind = models.StepKind.RATIFICATION
+    # after the document's signature, whatever it is
+    happened_on = factory.LazyAttribute(
+        lambda o: o.party.document.signed_on + datetime.timedelta(days=30)
+    )
+    source = factory.SubFactory(SourceFactory)
+    confidence = models.Confidence.CONFIRMED
+    note = factory.Sequence(lambda n: f"Ratification reported in bulletin {n}")
+
+
 class RelationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = models.Relation

@@ -166,6 +166,7 @@ ADMIN_CASES = [
     AdminCase(
         models.PartyCitation, PartyCitationFactory, lambda o: o.party.signatory_name
     ),
+    AdminCase(models.PartyStep, factories.PartyStepFactory, lambda o: o.note),
     AdminCase(models.Relation, RelationFactory, lambda o: o.from_document.title),
     AdminCase(models.Action, factories.ActionFactory, lambda o: o.title),
     AdminCase(

@@ -62,6 +62,7 @@ def test_the_url_contract_names_every_filter():
         "event",
         "signed_after",
         "signed_before",
+        "party_status",
     )
     assert set(DocumentFilter.base_filters) == {*FILTER_PARAMS, "ordering"}
     assert set(ORDERINGS) == {

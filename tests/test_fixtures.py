@@ -15,6 +15,7 @@ from tests.factories import (
     DocumentTitleFactory,
     EventCitationFactory,
     PartyCitationFactory,
+    PartyStepFactory,
     RelationFactory,
     bilateral_document,
 )
@@ -55,6 +56,7 @@ REGISTER_MODELS = [
     models.DocumentCitation,
     models.Party,
     models.PartyCitation,
+    models.PartyStep,
     models.Relation,
 ]
 
@@ -353,6 +355,7 @@ def test_natural_keys_round_trip_through_dumpdata(tmp_path):
     DocumentTitleFactory(document=document)
     DocumentCitationFactory(document=document)
     PartyCitationFactory(party=document.parties.first())
+    PartyStepFactory(party=document.parties.first(), act_number="250-VI")
     EventCitationFactory()
     BodyNameFactory(body=document.parties.first().body)
     before = snapshot()

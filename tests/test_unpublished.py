@@ -29,6 +29,7 @@ from tests.factories import (
     DocumentIdentifierFactory,
     EventFactory,
     PartyFactory,
+    PartyStepFactory,
     ProgressUpdateFactory,
     RelationFactory,
     TopicFactory,
@@ -53,6 +54,7 @@ SECRETS = (
     "Plonkish",  # its overdue action
     "Snorkelwise",  # its action due soon
     "Wibblequest",  # its progress update
+    "Yoinkwhistle",  # its party's step
     "Quuxwell",  # the unpublished event's title
     "quuxwell-summit",  # its slug
     "Blorptastic",  # the draft's official identifier
@@ -115,7 +117,13 @@ def register():
         is_published=False,
     )
     PartyFactory(document=draft, body=shared_body, order=1)
-    PartyFactory(document=draft, body=secret_body, order=2)
+    secret_party = PartyFactory(document=draft, body=secret_body, order=2)
+    # its party's steps: a ratification the register holds for staff only
+    PartyStepFactory(
+        party=secret_party,
+        happened_on=DRAFT_SIGNED + datetime.timedelta(days=15),
+        act_title="Yoinkwhistle ratification law",
+    )
     RelationFactory(from_document=draft, to_document=published)
     RelationFactory(
         from_document=published, to_document=draft, kind="amends", note="see it"
@@ -181,6 +189,8 @@ def assert_no_secret(url, response):
 #: Filters aimed at the draft: its kind, status, follow-up, topic, countries,
 #: bodies, event, and date windows around its signature.
 DRAFT_FILTERS = [
+    "party_status=NZ:ratified",
+    "party_status=KZ:not_ratified&party_status=NZ:ratified",
     "kind=protocol",
     "status=in_force",
     "follow_up=in_progress",

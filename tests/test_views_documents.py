@@ -24,6 +24,7 @@ from tests.factories import (
     EventFactory,
     PartyCitationFactory,
     PartyFactory,
+    PartyStepFactory,
     ProgressUpdateFactory,
     RelationFactory,
     SourceFactory,
@@ -308,6 +309,7 @@ def test_document_page_queries_stay_constant(client, django_assert_max_num_queri
         party = PartyFactory(document=document, order=order)
         BodyNameFactory(body=party.body)
         PartyCitationFactory(party=party)
+        PartyStepFactory(party=party)
         DocumentCitationFactory(document=document)
         DocumentTitleFactory(document=document, source=SourceFactory())
         RelationFactory(from_document=document)
@@ -317,8 +319,9 @@ def test_document_page_queries_stay_constant(client, django_assert_max_num_queri
     # the generation and the footer's last change, the document, its parties (with
     # their bodies), the bodies' former names, the parties' sources, titles,
     # sources, topics, relations each way, and the follow-up's actions (with their
-    # sources) and updates, the identifiers and the texts (with their sources)
-    with django_assert_max_num_queries(17):
+    # sources) and updates, the parties' steps (with their sources), the identifiers
+    # and the texts (with their sources)
+    with django_assert_max_num_queries(18):
         response = client.get(document.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
 

@@ -64,6 +64,7 @@ from .mixins import (
 )
 from .package import package_view
 from .spreadsheets import SpreadsheetMixin
+from .steps import DerivesStatusFromStepsMixin, DocumentStepsMixin, PartyStepInline
 from .texts import AttachmentInline, DocumentIdentifierInline, extract_texts
 from .widgets import PUBLISHERS_SUGGESTED, SuggestingTextInput
 
@@ -517,6 +518,7 @@ class DocumentTitleInline(VersionedInlineMixin, admin.TabularInline):
 
 @admin.register(Document)
 class DocumentAdmin(
+    DocumentStepsMixin,
     LargeListMixin,
     SpreadsheetMixin,
     VersionedAdminMixin,
@@ -625,6 +627,8 @@ class DocumentAdmin(
             {
                 "fields": (
                     "legal_status",
+                    "entry_into_force_rule",
+                    ("entry_into_force_days", "entry_into_force_date"),
                     "entered_into_force_on",
                     "ended_on",
                     "follow_up_status",
@@ -802,7 +806,12 @@ class PartyCitationInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Party)
-class PartyAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
+class PartyAdmin(
+    DerivesStatusFromStepsMixin,
+    BumpsParentVersionMixin,
+    VersionedAdminMixin,
+    HistoryAdmin,
+):
     list_display = ("__str__", "document", "order", "signatory_position")
     search_fields = (
         "signatory_name",
@@ -811,7 +820,7 @@ class PartyAdmin(BumpsParentVersionMixin, VersionedAdminMixin, HistoryAdmin):
         "document__title",
     )
     autocomplete_fields = ("document", "body")
-    inlines = (PartyCitationInline,)
+    inlines = (PartyCitationInline, PartyStepInline)
     list_per_page = 50
     fieldsets = (
         (None, {"fields": ("document", "body", "order")}),

@@ -46,6 +46,7 @@ from .register import (
     Topic,
     TopicManager,
 )
+from .steps import CONSENT_KINDS, PartyStep, PartyStepQuerySet, StepKind
 from .texts import (
     Attachment,
     AttachmentQuerySet,
@@ -88,6 +89,10 @@ __all__ = [
     "PartyCitation",
     "PartyCitationManager",
     "PartyManager",
+    "PartyStep",
+    "PartyStepQuerySet",
+    "StepKind",
+    "CONSENT_KINDS",
     "Relation",
     "RelationManager",
     "Source",

@@ -145,6 +145,21 @@ class Document(TranslatedModel):
         EXPIRED = "expired", _("expired")
         SUPERSEDED = "superseded", _("superseded")
 
+    class EntryIntoForce(models.TextChoices):
+        """The document's own rule of entry into force (``agreements.steps``)."""
+
+        UNKNOWN = "unknown", _("unknown")
+        LAST_NOTIFICATION = (
+            "last_notification",
+            _("on the date of the last notification"),
+        )
+        DAYS_AFTER_NOTIFICATION = (
+            "days_after_notification",
+            _("a number of days after the last notification"),
+        )
+        SIGNATURE = "signature", _("on signature")
+        FIXED_DATE = "fixed_date", _("on a given date")
+
     class FollowUpStatus(models.TextChoices):
         NOT_STARTED = "not_started", _("not started")
         IN_PROGRESS = "in_progress", _("in progress")
@@ -226,6 +241,30 @@ class Document(TranslatedModel):
     )
     entered_into_force_on = models.DateField(
         _("entry into force"), null=True, blank=True
+    )
+    # --- the rule of entry into force, from which agreements.steps derives the
+    # legal status with the parties' steps; "unknown" derives nothing
+    entry_into_force_rule = models.CharField(
+        _("rule of entry into force"),
+        max_length=30,
+        choices=EntryIntoForce,
+        default=EntryIntoForce.UNKNOWN,
+        help_text=_(
+            "What the document says about its entry into force. Unless it is "
+            "unknown, the legal status follows from the parties' steps."
+        ),
+    )
+    entry_into_force_days = models.PositiveSmallIntegerField(
+        _("days after the last notification"),
+        null=True,
+        blank=True,
+        help_text=_("For “a number of days after the last notification” only."),
+    )
+    entry_into_force_date = models.DateField(
+        _("date of entry into force set by the document"),
+        null=True,
+        blank=True,
+        help_text=_("For “on a given date” only."),
     )
     ended_on = models.DateField(
         _("end date"),
@@ -341,6 +380,29 @@ class Document(TranslatedModel):
                 name="agreements_document_validity_ordered",
             ),
             publication_constraint("document"),
+            # the rule's figures: each given with its rule, and only with it
+            models.CheckConstraint(
+                condition=Q(
+                    entry_into_force_rule="days_after_notification",
+                    entry_into_force_days__isnull=False,
+                )
+                | Q(
+                    ~Q(entry_into_force_rule="days_after_notification"),
+                    entry_into_force_days__isnull=True,
+                ),
+                name="agreements_document_force_days_with_rule",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    entry_into_force_rule="fixed_date",
+                    entry_into_force_date__isnull=False,
+                )
+                | Q(
+                    ~Q(entry_into_force_rule="fixed_date"),
+                    entry_into_force_date__isnull=True,
+                ),
+                name="agreements_document_force_date_with_rule",
+            ),
         ]
 
     def __str__(self):
@@ -376,10 +438,34 @@ class Document(TranslatedModel):
                 errors["entered_into_force_on"] = _(
                     "Entry into force cannot be before the date of signature."
                 )
+        errors.update(self._entry_into_force_errors())
         if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
             errors["valid_until"] = _("“Valid until” cannot be before “valid from”.")
         if errors:
             raise ValidationError(errors)
+
+    def _entry_into_force_errors(self):
+        rule = self.EntryIntoForce
+        errors = {}
+        days_rule = self.entry_into_force_rule == rule.DAYS_AFTER_NOTIFICATION
+        if days_rule and self.entry_into_force_days is None:
+            errors["entry_into_force_days"] = _("Give the number of days.")
+        elif not days_rule and self.entry_into_force_days is not None:
+            errors["entry_into_force_days"] = _(
+                "Only “a number of days after the last notification” has days."
+            )
+        date_rule = self.entry_into_force_rule == rule.FIXED_DATE
+        if date_rule and self.entry_into_force_date is None:
+            errors["entry_into_force_date"] = _("Give the date.")
+        elif (
+            date_rule and self.signed_on and self.entry_into_force_date < self.signed_on
+        ):
+            errors["entry_into_force_date"] = _(
+                "Entry into force cannot be before the date of signature."
+            )
+        elif not date_rule and self.entry_into_force_date is not None:
+            errors["entry_into_force_date"] = _("Only “on a given date” has a date.")
+        return errors
 
 
 class DocumentTitleManager(models.Manager):

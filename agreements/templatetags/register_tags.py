@@ -29,6 +29,7 @@ from ..models import (
     Event,
     ProgressUpdate,
     Relation,
+    StepKind,
 )
 
 register = template.Library()
@@ -63,6 +64,7 @@ CHOICES = {
     "status": Document.LegalStatus,
     "follow_up": Document.FollowUpStatus,
     "confidence": Confidence,
+    "step": StepKind,
     "body_kind": Body.Kind,
     "event_kind": Event.Kind,
     "language": DocumentTitle.Language,
