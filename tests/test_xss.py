@@ -46,6 +46,7 @@ from tests.factories import (
     EventFactory,
     PartyCitationFactory,
     PartyFactory,
+    PartyStepFactory,
     ProgressUpdateFactory,
     RelationFactory,
     ReminderLogFactory,
@@ -232,6 +233,7 @@ def hostile():
     reminder = ReminderLogFactory()
     identifier = DocumentIdentifierFactory(document=document, source=source)
     attachment = AttachmentFactory(document=document, source=source)
+    step = PartyStepFactory(party=party_kz, source=source)
     records = [
         kz,
         topic,
@@ -256,6 +258,7 @@ def hostile():
         reminder,
         identifier,
         attachment,
+        step,
     ]
     for record in records:
         with_payloads(record)
@@ -362,6 +365,9 @@ PUBLIC_PAGES = [
             "DocumentIdentifier.value",
             "DocumentIdentifier.issuer",
             "Attachment.title",
+            "PartyStep.act_title",
+            "PartyStep.act_number",
+            "PartyStep.note",
         ],
     ),
     (
