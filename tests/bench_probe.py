@@ -17,6 +17,7 @@ from bench import (  # noqa: E402  (run as a script from tests/, like bench.py)
     FIFTY_SLUG,
     ROOT,
     SEARCH_WORD,
+    SEED,
     STAFF_USERNAME,
 )
 
@@ -62,7 +63,7 @@ def probe(what, documents, path=None, *, staff=False):
         emit(cookie=staff_cookie())
         return
     if what == "fifty":
-        emit(fifty=add_fifty_actions())
+        emit(fifty=add_fifty_actions(), texts=add_texts(), steps=add_five_parties())
         return
     if what == "import":
         emit(**time_import(IMPORT_ROWS))
@@ -146,6 +147,10 @@ def probe(what, documents, path=None, *, staff=False):
             f"document with {busiest_actions} actions",
             f"/agreements/{busiest.slug}/" if busiest else None,
         ),
+        # issue 16: a document with five parties' steps and three texts; a word
+        # found only inside the attached texts
+        ("document: five parties' steps, three texts", f"/agreements/{FIVE_SLUG}/"),
+        (f"list: search in texts '{TEXT_MARKER}'", f"/agreements/?q={TEXT_MARKER}"),
         ("API: document list", "/api/v1/documents/"),
         ("API: document", f"/api/v1/documents/{document.slug}/" if document else None),
     ]
@@ -275,6 +280,113 @@ def add_fifty_actions():
                 title=f"Step {number + 1}: progress {step + 1}",
             )
     return FIFTY_ACTIONS
+
+
+#: Issue 16's register: this many demo documents get a signed text of TEXT_WORDS
+#: words; one in TEXT_MARKER_EVERY of them holds TEXT_MARKER, a word no title has.
+TEXT_DOCUMENTS = 10_000
+TEXT_WORDS = 2_000
+TEXT_MARKER = "bathymetric"
+TEXT_MARKER_EVERY = 100
+FIVE_SLUG = "bench-five-parties"
+
+
+def add_texts():
+    """Give ``TEXT_DOCUMENTS`` published demo documents a signed text of
+    ``TEXT_WORDS`` words each, its text extracted (the file itself is not written:
+    the search reads the text), if not done yet. Returns how many texts there are."""
+    import random
+
+    from agreements import models
+
+    texts = models.Attachment.objects.filter(title="bench text")
+    held = texts.count()
+    if held >= TEXT_DOCUMENTS:
+        return held
+    rng = random.Random(SEED)
+    vocabulary = (
+        "the parties shall cooperate in the fields of trade energy transport "
+        "culture education science health tourism agriculture customs finance "
+        "investment communications information environment water resources "
+        "industry technology digital transit logistics standards certification "
+        "exchange experts delegations programmes projects joint commission "
+        "working group meetings consultations procedures notification provisions "
+        "article agreement protocol memorandum annex amendments implementation "
+        "competent authorities national legislation territory citizens "
+        "enterprises organizations development mutual interest friendship "
+        "strategic partnership regional security stability prosperity"
+    ).split()
+    documents = list(
+        models.Document.objects.filter(slug__startswith="demo-", is_published=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:TEXT_DOCUMENTS]
+    )
+    batch = []
+    for number, document in enumerate(documents):
+        words = rng.choices(vocabulary, k=TEXT_WORDS)
+        if number % TEXT_MARKER_EVERY == 0:
+            words[rng.randrange(TEXT_WORDS)] = TEXT_MARKER
+        batch.append(
+            models.Attachment(
+                document_id=document,
+                kind=models.Attachment.Kind.SIGNED_TEXT,
+                language="en",
+                title="bench text",
+                file=f"bench/{document}.txt",
+                size=len(" ".join(words)),
+                content_type="text/plain",
+                text_state=models.Attachment.TextState.DONE,
+                extracted_text=" ".join(words),
+            )
+        )
+        if len(batch) == 500:
+            models.Attachment.objects.bulk_create(batch)
+            batch = []
+    models.Attachment.objects.bulk_create(batch)
+    return texts.count()
+
+
+def add_five_parties():
+    """Add ``FIVE_SLUG``, a published document of five parties with their steps
+    (signature, ratification, notification, each sourced) and three texts, if
+    missing. Returns its steps' count."""
+    import datetime
+
+    from agreements import models
+    from tests.factories import (
+        AttachmentFactory,
+        DocumentFactory,
+        PartyFactory,
+        PartyStepFactory,
+        SourceFactory,
+    )
+
+    found = models.Document.objects.filter(slug=FIVE_SLUG).first()
+    if found is None:
+        found = DocumentFactory(
+            slug=FIVE_SLUG,
+            title="Agreement on the Caspian transit corridor (bench, five parties)",
+            kind=models.Document.Kind.AGREEMENT,
+            signed_on=datetime.date(2021, 6, 1),
+        )
+        source = SourceFactory()
+        for order, code in enumerate(("KZ", "AZ", "TM", "GE", "TR"), start=1):
+            body = models.Body.objects.filter(country__code=code).order_by("pk").first()
+            party = PartyFactory(
+                document=found, order=order, **({"body": body} if body else {})
+            )
+            for days, kind in enumerate(
+                (models.StepKind.RATIFICATION, models.StepKind.NOTIFICATION), start=1
+            ):
+                PartyStepFactory(
+                    party=party,
+                    kind=kind,
+                    happened_on=found.signed_on + datetime.timedelta(days=30 * days),
+                    source=source,
+                )
+        for language in ("en", "ru", "kk"):
+            AttachmentFactory(document=found, language=language, source=source)
+    return models.PartyStep.objects.filter(party__document=found).count()
 
 
 def bench_staff():
