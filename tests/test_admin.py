@@ -74,6 +74,7 @@ def new_document_data(**overrides):
         "kind": models.Document.Kind.AGREEMENT,
         "signed_on": "2023-04-10",
         "legal_status": models.Document.LegalStatus.SIGNED,
+        "entry_into_force_rule": models.Document.EntryIntoForce.UNKNOWN,
         "follow_up_status": FollowUp.UNKNOWN,
         "parties-TOTAL_FORMS": "2",
         "parties-INITIAL_FORMS": "0",
@@ -82,7 +83,8 @@ def new_document_data(**overrides):
         "parties-1-order": "2",
         "parties-1-body": str(second.pk),
     }
-    for prefix in ("relations_from", "citations", "titles", "actions"):
+    inlines = ("relations_from", "citations", "titles", "actions")
+    for prefix in (*inlines, "identifiers", "attachments"):
         data[f"{prefix}-TOTAL_FORMS"] = "0"
         data[f"{prefix}-INITIAL_FORMS"] = "0"
     data.update(overrides)

@@ -39,6 +39,11 @@ MAKERS = {
     models.BodyName: lambda: factories.BodyNameFactory(name="Stored"),
     models.DocumentTitle: lambda: factories.DocumentTitleFactory(title="Stored"),
     models.EventCitation: lambda: factories.EventCitationFactory(claim="Stored"),
+    models.PartyStep: lambda: factories.PartyStepFactory(note="Stored"),
+    models.DocumentIdentifier: lambda: factories.DocumentIdentifierFactory(
+        value="Stored"
+    ),
+    models.Attachment: lambda: factories.AttachmentFactory(title="Stored"),
 }
 FIELD = {
     models.Party: "signatory_name",
@@ -47,6 +52,8 @@ FIELD = {
     models.PartyCitation: "claim",
     models.ActionCitation: "claim",
     models.EventCitation: "claim",
+    models.PartyStep: "note",
+    models.DocumentIdentifier: "value",
 }
 
 

@@ -37,7 +37,7 @@ from tests.test_followup_admin import (
 pytestmark = pytest.mark.django_db
 
 #: The most queries a document's change form makes, whatever its follow-up holds.
-DOCUMENT_PAGE_QUERIES = 21
+DOCUMENT_PAGE_QUERIES = 25
 
 
 @pytest.fixture

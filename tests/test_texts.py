@@ -416,5 +416,6 @@ def test_the_page_takes_as_many_queries_with_three_texts_as_with_one(
     assert response.content.decode().count("/texts/") == texts
 
 
-#: The document page's queries, texts included (the same for any number of them).
-QUERIES_DOCUMENT_PAGE = 15
+#: The document page's queries, texts and the parties' steps included (the same for any
+#: number of them).
+QUERIES_DOCUMENT_PAGE = 16
