@@ -1,6 +1,6 @@
 """Staff upload a document's signed text (a PDF) in the admin and run the text
 extraction; a visitor then finds a phrase from inside the PDF through the public
-search and opens the document's page, which lists the text.
+search and opens the document's page, which lists the text and each party's steps.
 
 Runs in Debian's Chromium against the live server, as ``test_browser.py`` does.
 """
@@ -9,10 +9,10 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from agreements.models import Attachment
+from agreements.models import Attachment, StepKind
 from tests import samples
 from tests.browser_support import screenshot_dir
-from tests.factories import bilateral_document
+from tests.factories import PartyStepFactory, bilateral_document
 from tests.test_browser_admin import log_in
 
 pytest_plugins = ["tests.browser_support"]
@@ -29,6 +29,8 @@ def test_a_phrase_inside_an_uploaded_pdf_is_found_by_the_public_search(
     page, browser, live_server
 ):
     document = bilateral_document(title="Agreement on the Caspian crossing")
+    ratified = document.parties.order_by("order").first()
+    PartyStepFactory(party=ratified, kind=StepKind.RATIFICATION)
     bilateral_document(title="Agreement on air services")
     log_in(page, "editor")
 
@@ -67,6 +69,11 @@ def test_a_phrase_inside_an_uploaded_pdf_is_found_by_the_public_search(
     expect(visitor.get_by_role("heading", level=1)).to_have_text(
         "Agreement on the Caspian crossing"
     )
+    # the per-party table: the step recorded, "unknown" where none is
+    steps = visitor.locator("table.party-steps")
+    expect(steps.locator("tbody tr")).to_have_count(2)
+    expect(steps.locator("tbody tr").first).to_contain_text("Confirmed")
+    expect(steps.locator("tbody tr").nth(1)).to_contain_text("unknown")
     texts = visitor.locator("table.texts")
     expect(texts).to_contain_text("signed-text.pdf")
     expect(texts).to_contain_text("Russian")
