@@ -348,9 +348,11 @@ def add_texts():
 
 def add_five_parties():
     """Add ``FIVE_SLUG``, a published document of five parties with their steps
-    (signature, ratification, notification, each sourced) and three texts, if
-    missing. Returns its steps' count."""
+    (ratification and notification, each sourced) and three texts, if missing, all
+    or nothing. Returns its steps' count."""
     import datetime
+
+    from django.db import transaction
 
     from agreements import models
     from tests.factories import (
@@ -362,31 +364,35 @@ def add_five_parties():
     )
 
     found = models.Document.objects.filter(slug=FIVE_SLUG).first()
-    if found is None:
-        found = DocumentFactory(
+    if found is not None:
+        return models.PartyStep.objects.filter(party__document=found).count()
+    with transaction.atomic():
+        document = DocumentFactory(
             slug=FIVE_SLUG,
             title="Agreement on the Caspian transit corridor (bench, five parties)",
             kind=models.Document.Kind.AGREEMENT,
             signed_on=datetime.date(2021, 6, 1),
         )
-        source = SourceFactory()
+        # its own address: the factory's numbering restarts in every process
+        source = SourceFactory(url="https://bench.example.org/five-parties")
         for order, code in enumerate(("KZ", "AZ", "TM", "GE", "TR"), start=1):
             body = models.Body.objects.filter(country__code=code).order_by("pk").first()
             party = PartyFactory(
-                document=found, order=order, **({"body": body} if body else {})
+                document=document, order=order, **({"body": body} if body else {})
             )
-            for days, kind in enumerate(
+            for months, kind in enumerate(
                 (models.StepKind.RATIFICATION, models.StepKind.NOTIFICATION), start=1
             ):
                 PartyStepFactory(
                     party=party,
                     kind=kind,
-                    happened_on=found.signed_on + datetime.timedelta(days=30 * days),
+                    happened_on=document.signed_on
+                    + datetime.timedelta(days=30 * months),
                     source=source,
                 )
         for language in ("en", "ru", "kk"):
-            AttachmentFactory(document=found, language=language, source=source)
-    return models.PartyStep.objects.filter(party__document=found).count()
+            AttachmentFactory(document=document, language=language, source=source)
+    return models.PartyStep.objects.filter(party__document=document).count()
 
 
 def bench_staff():
