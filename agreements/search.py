@@ -86,9 +86,6 @@ FOLD_FUNCTION = "agreements_search_fold"
 PG_VERSION = "agreements search 6"
 #: Tables that come with later migrations than the search's: left out until they exist.
 OPTIONAL_TABLES = ("agreements_documentidentifier", "agreements_attachment")
-#: The most documents matched by their texts that a PostgreSQL search ORs, as a list,
-#: with the documents' own index; more, and the two indexes' ids are united instead.
-TEXT_MATCHES = 1_000
 #: The longest extracted text PostgreSQL indexes (a tsvector holds at most 1 MB).
 PG_TEXT_LIMIT = 500_000
 #: What ``ts_headline`` puts around a matched word (private-use characters, which
@@ -191,33 +188,20 @@ def search_documents(queryset, text):
         from django.contrib.postgres.search import SearchRank
 
         query = _pg_query(words)
-        # The documents whose texts match, read first from the texts' GIN index: a
-        # list of ids that the documents' query ORs with its own GIN index (a
-        # subquery in that OR, or a UNION, would make PostgreSQL read every
-        # document). Past TEXT_MATCHES of them, the two indexes' ids united.
-        in_texts = list(
-            Attachment.objects.filter(search_vector=query)
+        # one set of ids from the two GIN indexes (an OR with an EXISTS would read
+        # every document's vector instead)
+        found = (
+            queryset.model.objects.filter(search_vector=query)
             .order_by()
-            .values_list("document_id", flat=True)
-            .distinct()[: TEXT_MATCHES + 1]
-        )
-        if not in_texts:
-            found = Q(search_vector=query)
-        elif len(in_texts) <= TEXT_MATCHES:
-            found = Q(search_vector=query) | Q(pk__in=in_texts)
-        else:
-            found = Q(
-                pk__in=queryset.model.objects.filter(search_vector=query)
+            .values("pk")
+            .union(
+                Attachment.objects.filter(search_vector=query)
                 .order_by()
-                .values("pk")
-                .union(
-                    Attachment.objects.filter(search_vector=query)
-                    .order_by()
-                    .values("document_id")
-                )
+                .values("document_id")
             )
+        )
         return (
-            queryset.filter(found)
+            queryset.filter(pk__in=found)
             .alias(search_rank=SearchRank(F("search_vector"), query))
             .order_by("-search_rank", "-signed_on", "title", "pk")
         )
