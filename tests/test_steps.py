@@ -578,3 +578,45 @@ def test_the_2019_agreement_records_the_two_approvals_and_derives_nothing(client
     assert table.count("Approval:") == 2
     assert table.count(">unknown<") == 2 * 5 - 2
     assert register_stamp() is not None
+
+
+# --- The daily refresh ----------------------------------------------------------------
+
+
+def refresh(*args):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("refresh_legal_status", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_daily_refresh_stores_what_the_calendar_changed():
+    # both notifications are recorded as they were at the time (no recompute), so
+    # the stored status is still "signed", as on the eve of entry into force
+    doc = document(Rule.DAYS_AFTER_NOTIFICATION, entry_into_force_days=30)
+    for code, day in (("KZ", datetime.date(2019, 5, 20)), ("AZ", SIGNED_ON)):
+        factories.PartyStepFactory(
+            party=party(doc, code), kind=Kind.NOTIFICATION, happened_on=day
+        )
+    untouched = document(Rule.SIGNATURE, title="Already in force")
+    step(untouched, "KZ", Kind.SIGNATURE, SIGNED_ON)
+    document(title="No rule, no steps")
+    documents = models.Document.objects.count()
+
+    out = refresh("--dry-run")
+    assert f"{doc.slug}: signed -> in force" in out
+    assert "2 document(s) checked, 1 would change." in out
+    assert stored(doc) == (Status.SIGNED, None, None)
+
+    out = refresh()
+    assert f"{doc.slug}: signed -> in force" in out
+    assert "2 document(s) checked, 1 changed." in out
+    assert stored(doc) == (Status.IN_FORCE, datetime.date(2019, 6, 19), None)
+    assert doc.history.first().history_change_reason == (
+        "derived from the parties' steps"
+    )
+    assert models.Document.objects.count() == documents
+    assert "0 changed." in refresh()  # a second run finds nothing to do
