@@ -22,8 +22,11 @@ from django.utils.formats import date_format
 from django.utils.translation import get_language, gettext
 from django_countries.data import COUNTRIES
 
+from .aggregates import register_stamp
 from .filters import DocumentFilter
 from .models import Body, Document, Party, ProgressUpdate
+from .selectors import from_country
+from .templatetags.register_tags import label
 
 #: Entries a feed holds, newest first.
 ENTRIES = 50
@@ -61,7 +64,7 @@ class DocumentsFeed(Feed):
     def items(self, filterset):
         return (
             filterset.qs.order_by("-published_at", "-pk")
-            .select_related("event")
+            .defer("search_text", "search_vector")
             .with_parties()[:ENTRIES]
         )
 
@@ -73,7 +76,7 @@ class DocumentsFeed(Feed):
             party.body_name_at_signing for party in document.parties.all()
         )
         facts = gettext("%(kind)s, signed %(day)s by %(parties)s.") % {
-            "kind": document.get_kind_display().capitalize(),
+            "kind": label(document.kind, "kind").capitalize(),
             "day": date_format(document.signed_on, "DATE_FORMAT"),
             "parties": parties or "–",
         }
@@ -90,7 +93,7 @@ class DocumentsFeed(Feed):
         return document.updated_at
 
     def item_categories(self, document):
-        return [document.get_kind_display()]
+        return [label(document.kind, "kind")]
 
 
 class FollowUpFeed(Feed):
@@ -113,11 +116,12 @@ class FollowUpFeed(Feed):
     def items(self, filters):
         updates = ProgressUpdate.objects.filter(document__is_published=True)
         # Exists, not joins: no row repeated, so no DISTINCT over every update
+        stamp = register_stamp() if filters["countries"] else None
         for code in filters["countries"]:
             updates = updates.filter(
                 Exists(
                     Party.objects.filter(
-                        document_id=OuterRef("document_id"), body__country__code=code
+                        from_country(code, stamp), document_id=OuterRef("document_id")
                     )
                 )
             )

@@ -24,7 +24,8 @@ from drf_spectacular.utils import extend_schema_field
 
 from . import search
 from .aggregates import cached_aggregate, register_stamp
-from .models import Body, Country, Document, Event, Party, Topic
+from .models import Body, Document, Event, Party, Topic
+from .selectors import from_country
 from .steps.queries import (
     MAX_PARTY_STATUSES,
     PARTY_STATUSES,
@@ -351,10 +352,9 @@ class DocumentFilter(django_filters.FilterSet):
     def filter_country(self, queryset, name, value):
         # One EXISTS per code: every code must be a party, and no join duplicates
         # rows. Looking the ids up first gives the planner real numbers to go on.
-        ids = cached_aggregate(self.stamp, "country-ids", _country_ids)
         for code in value:
             parties = Party.objects.filter(
-                document_id=OuterRef("pk"), body__country_id=ids.get(code, 0)
+                from_country(code, self.stamp), document_id=OuterRef("pk")
             )
             queryset = queryset.filter(Exists(parties))
         return queryset
@@ -362,11 +362,10 @@ class DocumentFilter(django_filters.FilterSet):
     @extend_schema_field(OpenApiTypes.STR)  # "KZ:ratified", for the API's schema
     def filter_party_status(self, queryset, name, value):
         # one EXISTS (or NOT EXISTS) each, as for ?country=: no join, no DISTINCT
-        ids = cached_aggregate(self.stamp, "country-ids", _country_ids)
         for item in value:
             code, word, negated = parse_party_status(item)
             queryset = queryset.filter(
-                party_status_condition(ids.get(code, 0), word, negated)
+                party_status_condition(code, word, negated, self.stamp)
             )
         return queryset
 
@@ -443,10 +442,6 @@ class DocumentFilter(django_filters.FilterSet):
 
 def _topics():
     return list(Topic.objects.values_list("slug", "name"))
-
-
-def _country_ids():
-    return dict(Country.objects.values_list("code", "id"))
 
 
 def signed_by(queryset, body, count):

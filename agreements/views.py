@@ -647,7 +647,7 @@ class CountryDetailView(RegisterMixin, DetailView):
         country = self.object
         timeline, document_total, event_total, recent_events = self.cached(
             f"country-timeline:{country.code}",
-            lambda: selectors.country_timeline(country),
+            lambda: selectors.country_timeline(country, self.stamp),
         )
         context.update(
             structured_data=describe.country_page(
@@ -659,7 +659,7 @@ class CountryDetailView(RegisterMixin, DetailView):
             document_total=document_total,
             event_total=event_total,
             recent_events=recent_events,
-            recent_documents=selectors.country_documents(country)
+            recent_documents=selectors.country_documents(country, self.stamp)
             .as_rows()
             .order_by("-signed_on", "title")[:COUNTRY_RECENT],
             breadcrumbs=crumbs(

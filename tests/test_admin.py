@@ -185,9 +185,10 @@ ADMIN_CASES = [
     ),
 ]
 # Session, user, the register's generation, the topics' filter, count and rows (the
-# first view after a change), prefetches; the other filters' choices and the years
-# come from the cache (agreements/admin/changelists.py).
-CHANGELIST_MAX_QUERIES = 12
+# first view after a change), prefetches, and with a party country chosen the
+# countries' bodies (selectors.from_country); the other filters' choices and the
+# years come from the cache (agreements/admin/changelists.py).
+CHANGELIST_MAX_QUERIES = 13
 
 admin_cases = pytest.mark.parametrize(
     "case", ADMIN_CASES, ids=[case.model.__name__ for case in ADMIN_CASES]

@@ -362,9 +362,9 @@ def test_country_page_queries_stay_constant(client, django_assert_max_num_querie
         event = EventFactory(date=datetime.date(1990 + year, 5, 1))
         bilateral_document(event=event, signed_on=datetime.date(1990 + year, 5, 1))
     # cold: the country, the register generation, the timeline (years and recent
-    # events, cached), the recent documents, their parties and the parties' bodies'
-    # former names, the last change
-    with django_assert_max_num_queries(10):
+    # events, cached), the countries' bodies (cached), the recent documents, their
+    # parties and the parties' bodies' former names, the last change
+    with django_assert_max_num_queries(11):
         assert client.get("/countries/az/").status_code == HTTPStatus.OK
     # warm: the country, the generation, the documents, parties, former names
     with django_assert_max_num_queries(5):

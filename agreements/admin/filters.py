@@ -21,7 +21,8 @@ from ..models import (
     Source,
 )
 from ..models.followup import DUE_SOON_DAYS
-from .changelists import CachedLookupsMixin, YearFilter
+from ..selectors import from_country
+from .changelists import CachedLookupsMixin, YearFilter, request_stamp
 
 # Enough to choose from at a glance; older events are reached by search or by the
 # "documents" link on the event's page.
@@ -47,14 +48,13 @@ class PartyCountryFilter(CachedLookupsMixin, admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value():
-            # Exists() rather than a join: a join would repeat a document per party.
-            return queryset.filter(
-                Exists(
-                    Party.objects.filter(
-                        document=OuterRef("pk"), body__country__code=self.value()
-                    )
-                )
+            # Exists() rather than a join: a join would repeat a document per party;
+            # the country's bodies as a list: see selectors.from_country
+            parties = Party.objects.filter(
+                from_country(self.value(), request_stamp(request)),
+                document=OuterRef("pk"),
             )
+            return queryset.filter(Exists(parties))
         return queryset
 
 

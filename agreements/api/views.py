@@ -346,17 +346,18 @@ class CountryDetailView(LicenceLinkMixin, generics.GenericAPIView):
             country = Country.objects.filter(code=code.upper()).first()
         if country is None:
             raise NotFound(_("There is no country with that code."))
+        stamp = register_stamp()
         rows, documents, events, recent = cached_aggregate(
-            register_stamp(),
+            stamp,
             f"country-timeline:{country.code}",
-            lambda: selectors.country_timeline(country),
+            lambda: selectors.country_timeline(country, stamp),
         )
         country.documents_count = documents
         country.events_count = events
         country.years = [row for row in rows if not row.get("gap")]
         country.recent_events = recent
         country.recent_documents = list(
-            selectors.country_documents(country)
+            selectors.country_documents(country, stamp)
             .order_by("-signed_on", "title")
             .only("title", "slug", "kind", "signed_on")[:COUNTRY_DOCUMENTS]
         )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, pgettext_lazy
 from django_countries.data import COUNTRIES
 
 from ..models import CONSENT_KINDS, Document, Party, PartyStep, StepKind
+from ..selectors import from_country
 from .status import KEPT_STATUSES, derive_status
 
 #: ``?party_status=`` words and the kinds of step each means.
@@ -76,18 +77,19 @@ def party_status_label(value):
     return f"{COUNTRIES[code]}: {words}"
 
 
-def party_status_condition(country_id, word, negated):
-    """A condition on documents (``OuterRef("pk")``): a party from the country has
-    (or, negated, is a party and has not) a step of ``word``'s kinds."""
+def party_status_condition(code, word, negated, stamp=None):
+    """A condition on documents (``OuterRef("pk")``): a party from the country (its
+    ISO ``code``) has (or, negated, is a party and has not) a step of ``word``'s
+    kinds."""
     steps = PartyStep.objects.filter(
+        from_country(code, stamp, via="party__"),
         party__document_id=OuterRef("pk"),
-        party__body__country_id=country_id,
         kind__in=PARTY_STATUSES[word],
     )
     if not negated:
         return Exists(steps)
     parties = Party.objects.filter(
-        document_id=OuterRef("pk"), body__country_id=country_id
+        from_country(code, stamp), document_id=OuterRef("pk")
     )
     return Exists(parties) & ~Exists(steps)
 
