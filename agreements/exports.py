@@ -22,6 +22,9 @@ from itertools import islice
 from urllib.parse import quote
 
 import xlsxwriter
+from django.db import connections
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.http import FileResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +33,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from .filters import DocumentFilter
 from .models import BodyName, Document, DocumentCitation, Party
+from .search import EqualsAny
 from .security import rate_limited
 
 COLUMNS = (
@@ -116,6 +120,16 @@ class _Names:
         return current
 
 
+def _of_documents(ids, postgresql):
+    """A condition on rows with a ``document_id``: one of ``ids``. On PostgreSQL one
+    array parameter (``= ANY(%s)``) rather than one parameter an id: each id of an
+    ``IN`` list is prepared by Django and bound by the driver, which took a third of
+    the CSV's time."""
+    if postgresql:
+        return Q(EqualsAny(F("document_id"), RawSQL("%s::bigint[]", (ids,))))
+    return Q(document_id__in=ids)
+
+
 def document_rows(queryset, absolute, *, extra=()):
     """The cells of ``queryset``'s documents in ``COLUMNS`` order, then the
     document's ``extra`` fields: read as tuples, ``CHUNK`` documents at a time
@@ -126,12 +140,14 @@ def document_rows(queryset, absolute, *, extra=()):
     prefix, suffix = path.rsplit("slug", 1)
     base = absolute(prefix)
     rows = queryset.values_list(*_DOCUMENT_FIELDS, *extra).iterator(chunk_size=CHUNK)
+    postgresql = connections[queryset.db].vendor == "postgresql"
     while chunk := list(islice(rows, CHUNK)):
         ids = [row[0] for row in chunk]
+        of_chunk = _of_documents(ids, postgresql)
         signed = {row[0]: row[4] for row in chunk}
         parties = {}
         for document, body, code, signatory, *name in (
-            Party.objects.filter(document_id__in=ids)
+            Party.objects.filter(of_chunk)
             .order_by("document_id", "order", "pk")
             .values_list(
                 "document_id",
@@ -147,14 +163,14 @@ def document_rows(queryset, absolute, *, extra=()):
             )
         topics = {}
         for document, slug in (
-            Document.topics.through.objects.filter(document_id__in=ids)
+            Document.topics.through.objects.filter(of_chunk)
             .order_by("topic__slug")
             .values_list("document_id", "topic__slug")
         ):
             topics.setdefault(document, []).append(slug)
         sources = {}
         for document, url, confidence in (
-            DocumentCitation.objects.filter(document_id__in=ids)
+            DocumentCitation.objects.filter(of_chunk)
             .order_by("pk")
             .values_list("document_id", "source__url", "confidence")
         ):
@@ -191,10 +207,27 @@ def document_rows(queryset, absolute, *, extra=()):
             ]
 
 
+#: The columns whose cells are text someone typed, and so may look like a formula;
+#: the others hold slugs, addresses, ISO codes, dates and stored choices.
+TYPED_COLUMNS = (
+    "title",
+    "signed_city",
+    "parties",
+    "party_1_body",
+    "party_1_signatory",
+    "party_2_body",
+    "party_2_signatory",
+)
+_TYPED = tuple(COLUMNS.index(name) for name in TYPED_COLUMNS)
+
+
 def _rows(request, filterset):
     yield list(COLUMNS)
     for row in document_rows(filterset.qs, request.build_absolute_uri):
-        yield [neutralised(cell) for cell in row]
+        for index in _TYPED:
+            if row[index].startswith(RISKY):
+                row[index] = f"'{row[index]}"
+        yield row
 
 
 def _csv_text(rows):

@@ -63,6 +63,18 @@ def test_a_cell_that_could_be_a_formula_runs_nothing(client, text):
     assert rows[1][2] == f"'{text}"
 
 
+def test_typed_text_in_any_column_runs_nothing(client):
+    document = bilateral_document(title="Agreement", signed_city="=cmd|' /C calc'!A0")
+    document.parties.update(signatory_name="@SUM(1)")
+    rows = csv_rows(client.get("/agreements/export.csv"))
+    row = dict(zip(COLUMNS, rows[1], strict=True))
+    assert row["signed_city"] == "'=cmd|' /C calc'!A0"
+    assert row["party_1_signatory"] == "'@SUM(1)"
+    assert row["parties"].count("signed by @SUM(1)") == 2  # inside, not first
+    every_cell = [cell for cell in rows[1] if cell]
+    assert not [cell for cell in every_cell if cell.startswith(("=", "+", "-", "@"))]
+
+
 def test_bad_parameters_are_a_400(client):
     response = client.get("/agreements/export.csv", {"signed_before": "soon"})
     assert response.status_code == HTTPStatus.BAD_REQUEST
