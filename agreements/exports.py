@@ -258,8 +258,13 @@ def _xlsx_file(rows):
         },
     )
     sheet = workbook.add_worksheet("documents")
+    write = sheet.write_string
     for number, row in enumerate(rows):
-        sheet.write_row(number, 0, row)
+        # every cell is text (dates as ISO text, as in the CSV): written as such,
+        # without write()'s guess at each cell's type; an empty cell is not written
+        for column, cell in enumerate(row):
+            if cell:
+                write(number, column, cell)
     workbook.close()
     spool.seek(0)
     return spool
