@@ -553,7 +553,8 @@ def _documents(count):
         ProgressUpdateFactory(document=document, action=action)
         if number:
             RelationFactory(
-                from_document=document, to_document=Document.objects.first()
+                from_document=document,
+                to_document=Document.objects.order_by("pk").first(),
             )
         BodyNameFactory(body=document.parties.first().body)
     return Document.objects.published().order_by("pk").first()
