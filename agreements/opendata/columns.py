@@ -1,5 +1,5 @@
 """The data dictionary's pieces: a column, a table (a file), and the words several
-tables share. ``tables`` describes each file with them."""
+tables share. ``tables`` and ``steps_and_texts`` describe the files with them."""
 
 from dataclasses import dataclass, field
 

@@ -2,8 +2,9 @@
 dictionary, shown on /data/ and written into ``datapackage.json``), and its rows.
 
 Published records only, as on the public pages: published documents and their
-parties, citations, actions and progress updates; published events; the public
-bodies (``Body.objects.public()``); the sources those cite. Nothing a page keeps for
+parties, citations, actions and progress updates (and their parties' steps,
+identifiers and texts: ``steps_and_texts``); published events; the public bodies
+(``Body.objects.public()``); the sources those cite. Nothing a page keeps for
 staff (an action's focal person and e-mail, who recorded an update) is written.
 
 The documents table is the list export's (``agreements.exports``) with more columns:
@@ -21,6 +22,7 @@ from .. import exports
 from ..models import (
     Action,
     ActionCitation,
+    Attachment,
     Basis,
     Body,
     Confidence,
@@ -28,11 +30,13 @@ from ..models import (
     DatePrecision,
     Document,
     DocumentCitation,
+    DocumentIdentifier,
     DuePrecision,
     Event,
     EventCitation,
     Party,
     PartyCitation,
+    PartyStep,
     ProgressUpdate,
     Source,
 )
@@ -48,6 +52,7 @@ from .columns import (
     Table,
     translated,
 )
+from .steps_and_texts import IDENTIFIERS, PARTY_STEPS, TEXTS
 
 CHUNK = exports.CHUNK
 
@@ -298,6 +303,9 @@ def public_sources():
         | cited(EventCitation, event__is_published=True)
         | cited(ActionCitation, action__document__is_published=True)
         | cited(ProgressUpdate, document__is_published=True)
+        | cited(PartyStep, party__document__is_published=True)
+        | cited(DocumentIdentifier, document__is_published=True)
+        | cited(Attachment, document__is_published=True)
     )
 
 
@@ -474,6 +482,9 @@ TABLES = (
             (("body",), "bodies", ("slug",)),
         ),
     ),
+    PARTY_STEPS,
+    IDENTIFIERS,
+    TEXTS,
     Table(
         "events",
         _("Events"),
