@@ -15,16 +15,19 @@ from agreements.models import Action, Document
 from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
+    AttachmentFactory,
     BodyFactory,
     BodyNameFactory,
     CountryFactory,
     DocumentCitationFactory,
     DocumentFactory,
+    DocumentIdentifierFactory,
     DocumentTitleFactory,
     EventCitationFactory,
     EventFactory,
     PartyCitationFactory,
     PartyFactory,
+    PartyStepFactory,
     ProgressUpdateFactory,
     RelationFactory,
     SourceFactory,
@@ -320,6 +323,147 @@ def test_the_document_gives_everything_its_page_shows(client, register):
     assert "Private Person" not in content and "private@" not in content
 
 
+def test_the_document_gives_each_partys_steps_and_the_rule_of_entry_into_force(
+    client, register
+):
+    memorandum = register["memorandum"]
+    memorandum.entry_into_force_rule = Document.EntryIntoForce.DAYS_AFTER_NOTIFICATION
+    memorandum.entry_into_force_days = 30
+    memorandum.save()
+    ministry = memorandum.parties.get(order=1)
+    PartyStepFactory(
+        party=ministry,
+        kind="notification",
+        happened_on=datetime.date(2023, 9, 1),
+        date_precision="month",
+        act_title="Закон о ратификации",
+        act_number="42-VIII",
+        act_date=datetime.date(2023, 8, 20),
+        confidence="reported",
+        source=SourceFactory(
+            url="https://adilet.example.org/law/42",
+            publisher="Adilet",
+            title="Law No. 42-VIII",
+            published_on=datetime.date(2023, 8, 25),
+            accessed_on=None,
+        ),
+        note="Notified by a note verbale.",
+    )
+    PartyStepFactory(
+        party=ministry, kind="signature", happened_on=memorandum.signed_on, source=None
+    )
+    document = get(client, "/documents/memorandum/").json()
+    assert document["entry_into_force_rule"] == "days_after_notification"
+    assert document["entry_into_force_days"] == 30
+    assert document["entry_into_force_date"] is None
+    ministry, agency = document["parties"]
+    assert agency["steps"] == []  # nothing recorded: nothing assumed
+    signature, notification = ministry["steps"]  # by date
+    assert (signature["kind"], signature["source"]) == ("signature", None)
+    assert notification == {
+        "kind": "notification",
+        "happened_on": "2023-09-01",
+        "date_precision": "month",
+        "act_title": "Закон о ратификации",
+        "act_number": "42-VIII",
+        "act_date": "2023-08-20",
+        "confidence": "reported",
+        "source": {
+            "url": "https://adilet.example.org/law/42",
+            "publisher": "Adilet",
+            "title": "Law No. 42-VIII",
+            "published_on": "2023-08-25",
+            "accessed_on": None,
+        },
+        "note": "Notified by a note verbale.",
+    }
+
+
+def test_the_document_gives_its_identifiers_and_texts_never_their_text(
+    client, register
+):
+    memorandum = register["memorandum"]
+    DocumentIdentifierFactory(
+        document=memorandum,
+        value="Z2300001",
+        issuer="Adilet",
+        url="https://adilet.example.org/Z2300001",
+        source=SourceFactory(url="https://adilet.example.org/"),
+    )
+    signed = AttachmentFactory(
+        document=memorandum,
+        title="Signed text",
+        language="ru",
+        pages=3,
+        extracted_text="The Parties agree on secret cooperation.",
+        source=SourceFactory(url="https://mfa.example.org/texts"),
+        confidence="confirmed",
+    )
+    AttachmentFactory(
+        document=memorandum,
+        link=True,
+        kind="official_publication",
+        language="az",
+        title="",
+        url="https://e-qanun.example.org/123",
+        source=None,
+    )
+    response = get(client, "/documents/memorandum/")
+    document = response.json()
+    (identifier,) = document["identifiers"]
+    assert identifier == {
+        "kind": "national_register",
+        "value": "Z2300001",
+        "issuer": "Adilet",
+        "url": "https://adilet.example.org/Z2300001",
+        "source": identifier["source"],
+    }
+    assert identifier["source"]["url"] == "https://adilet.example.org/"
+    link, file = document["texts"]  # by kind (its code), as the page lists them
+    assert file["url"] == (
+        f"http://testserver/agreements/memorandum/texts/{signed.pk}/{signed.filename}"
+    )
+    assert client.get(file["url"]).status_code == HTTPStatus.OK
+    assert (file["kind"], file["language"], file["title"]) == (
+        "signed_text",
+        "ru",
+        "Signed text",
+    )
+    assert (file["size"], file["content_type"], file["pages"]) == (
+        33,
+        "text/plain; charset=utf-8",
+        3,
+    )
+    assert (file["confidence"], file["source"]["url"]) == (
+        "confirmed",
+        "https://mfa.example.org/texts",
+    )
+    assert link["url"] == "https://e-qanun.example.org/123"
+    assert (link["kind"], link["language"], link["title"]) == (
+        "official_publication",
+        "az",
+        "",
+    )
+    assert (link["size"], link["content_type"], link["pages"]) == (None, "", None)
+    assert link["source"] is None
+    assert "secret cooperation" not in response.content.decode()
+
+
+def test_a_drafts_steps_identifiers_and_texts_are_nowhere_in_the_api(client, register):
+    draft = Document.objects.get(slug="secret-draft")
+    PartyStepFactory(party=draft.parties.get(), note="Secret step")
+    DocumentIdentifierFactory(document=draft, value="SECRET-NUMBER")
+    text = AttachmentFactory(document=draft, title="Secret text")
+    assert get(client, "/documents/secret-draft/").status_code == HTTPStatus.NOT_FOUND
+    assert client.get(text.get_absolute_url()).status_code == HTTPStatus.NOT_FOUND
+    everything = "".join(
+        get(client, path).content.decode()
+        for path in ("/documents/", "/documents/memorandum/", "/bodies/ministry/")
+    )
+    for secret in ("Secret step", "SECRET-NUMBER", "Secret text", f"/{text.pk}/"):
+        assert secret not in everything
+
+
 def test_a_follow_up_status_without_a_source_shows_as_unknown(client, register):
     register["update"].delete()
     document = get(client, "/documents/memorandum/").json()
@@ -553,10 +697,19 @@ def _documents(count):
         ProgressUpdateFactory(document=document, action=action)
         if number:
             RelationFactory(
-                from_document=document, to_document=Document.objects.first()
+                from_document=document,
+                to_document=Document.objects.order_by("pk").first(),
             )
         BodyNameFactory(body=document.parties.first().body)
+        PartyStepFactory(party=document.parties.first())
+        DocumentIdentifierFactory(document=document, source=SourceFactory())
+        AttachmentFactory(document=document, source=SourceFactory())
     return Document.objects.published().order_by("pk").first()
+
+
+#: Where a path's bound is not 14: a document's answer also reads its parties' steps,
+#: its identifiers and its texts.
+QUERIES_AT_MOST = {"/documents/{slug}/": 16}
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -579,18 +732,55 @@ def test_lists_and_records_cost_the_same_queries_at_any_size(
     client, django_assert_max_num_queries, count, path
 ):
     document = _documents(count)
+    bound = QUERIES_AT_MOST.get(path, 14)
     path = path.format(
         slug=document.slug,
         body=document.parties.first().body.slug,
         event=document.event.slug,
     )
     # keeps the API free of N+1 queries: the same bound for 3 rows and 30
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(bound):
         response = client.get(f"{API}{path}")
     assert response.status_code == HTTPStatus.OK
     body = response.json()
     if "results" in body:
         assert len(body["results"]) >= count
+
+
+#: A document's answer: its queries, the parties' steps, identifiers and texts
+#: included (the same for any number of them).
+QUERIES_DOCUMENT_DETAIL = 14
+
+
+@pytest.mark.parametrize("texts", [1, 3])
+@pytest.mark.parametrize("parties", [2, 5])
+def test_a_document_costs_the_same_queries_whatever_its_steps_and_texts(
+    client, django_assert_max_num_queries, parties, texts
+):
+    codes = ("KZ", "AZ", "RU", "TR", "GE")[:parties]
+    document = bilateral_document(countries=codes)
+    for party in document.parties.all():
+        PartyCitationFactory(party=party)
+        for kind, days in (("signature", 0), ("ratification", 40)):
+            PartyStepFactory(
+                party=party,
+                kind=kind,
+                happened_on=document.signed_on + datetime.timedelta(days=days),
+            )
+    for _ in range(texts):
+        AttachmentFactory(document=document, source=SourceFactory())
+        AttachmentFactory(document=document, link=True, source=SourceFactory())
+        DocumentIdentifierFactory(document=document, source=SourceFactory())
+    # keeps the answer free of N+1 queries: the bound is the count for 2 parties and
+    # 1 text, so a query per party, step or text goes past it
+    with django_assert_max_num_queries(QUERIES_DOCUMENT_DETAIL):
+        response = client.get(f"{API}/documents/{document.slug}/")
+    answer = response.json()
+    assert [len(party["steps"]) for party in answer["parties"]] == [2] * parties
+    assert all(step["source"] for party in answer["parties"] for step in party["steps"])
+    assert len(answer["texts"]) == 2 * texts
+    assert all(text["source"] for text in answer["texts"])
+    assert len(answer["identifiers"]) == texts
 
 
 # --- The real fixtures ----------------------------------------------------------------

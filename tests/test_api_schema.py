@@ -21,7 +21,19 @@ REGENERATE = ".venv/bin/python manage.py spectacular --file docs/api/openapi-v1.
 #: The fields a client relies on, by schema component: renaming one breaks clients.
 STABLE_FIELDS = {
     "DocumentList": {"slug", "url", "title", "kind", "signed_on", "parties"},
-    "DocumentDetail": {"slug", "titles", "sources", "follow_up", "relations"},
+    "DocumentDetail": {
+        "slug",
+        "titles",
+        "sources",
+        "follow_up",
+        "relations",
+        "entry_into_force_rule",
+        "identifiers",
+        "texts",
+    },
+    "DetailParty": {"body", "sources", "steps"},
+    "Step": {"kind", "happened_on", "date_precision", "act_title", "source"},
+    "Text": {"kind", "language", "url"},
     "Body": {"slug", "url", "name", "country"},
     "Event": {"slug", "url", "title", "date", "documents_recorded"},
     "CountryDetail": {"code", "name", "years", "documents_url"},

@@ -3,8 +3,10 @@ lists them with the data dictionary and the licence, /data/files/ serves them.""
 
 import csv
 import dataclasses
+import datetime
 import io
 import json
+import re
 from http import HTTPStatus
 from pathlib import Path
 
@@ -20,11 +22,14 @@ from agreements.opendata.tables import TABLES
 from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
+    AttachmentFactory,
     BodyNameFactory,
     DocumentCitationFactory,
+    DocumentIdentifierFactory,
     EventCitationFactory,
     EventFactory,
     PartyCitationFactory,
+    PartyStepFactory,
     ProgressUpdateFactory,
     SourceFactory,
     bilateral_document,
@@ -75,6 +80,12 @@ def small_register():
     )
     ActionCitationFactory(action=action)
     ProgressUpdateFactory(action=action, title="Meeting held")
+    PartyStepFactory(
+        party=party, source=SourceFactory(url="https://adilet.example.org/1")
+    )
+    DocumentIdentifierFactory(document=document, source=None)
+    AttachmentFactory(document=document, source=SourceFactory())
+    AttachmentFactory(document=document, link=True, source=None)
     return document
 
 
@@ -150,6 +161,234 @@ def test_the_data_package_describes_every_column_of_every_file(small_register):
     assert "memorandum" in kinds["constraints"]["enum"]
 
 
+def test_every_key_of_the_package_holds_in_its_files(small_register):
+    """What ``frictionless validate`` checks of the keys: each primary key is
+    unique, and each foreign key names a row of the table it points to."""
+    build.build()
+    rows = {table.name: read_csv(table.filename) for table in TABLES}
+    for table in TABLES:
+        assert rows[table.name], f"{table.filename} has no row to check"
+        if table.primary_key:
+            keys = [
+                tuple(row[c] for c in table.primary_key) for row in rows[table.name]
+            ]
+            assert len(set(keys)) == len(keys), table.name
+        for fields, other, reference in table.foreign_keys:
+            known = {tuple(row[c] for c in reference) for row in rows[other]}
+            for row in rows[table.name]:
+                value = tuple(row[c] for c in fields)
+                if any(value):  # an empty cell refers to nothing
+                    assert value in known, (table.name, fields, value)
+
+
+def test_the_steps_identifiers_and_texts_of_a_published_document(open_data_root):
+    document = bilateral_document(slug="transit", signed_on=datetime.date(2019, 3, 19))
+    kz = document.parties.get(order=1)
+    law = SourceFactory(url="https://adilet.example.org/law")
+    PartyStepFactory(
+        party=kz,
+        kind="ratification",
+        happened_on=datetime.date(2019, 6, 1),
+        date_precision="month",
+        act_title="Закон о ратификации",
+        act_number="250-VI",
+        act_date=datetime.date(2019, 5, 28),
+        source=law,
+        confidence="confirmed",
+    )
+    PartyStepFactory(
+        party=kz,
+        kind="signature",
+        happened_on=document.signed_on,
+        source=None,
+        confidence="reported",
+    )
+    DocumentIdentifierFactory(
+        document=document,
+        kind="unts",
+        value="I-56789",
+        issuer="United Nations",
+        url="https://treaties.example.org/I-56789",
+        source=law,
+    )
+    signed = AttachmentFactory(
+        document=document,
+        title="Signed text",
+        language="ru",
+        size=2048,
+        content_type="application/pdf",
+        pages=12,
+        source=SourceFactory(url="https://mfa.example.org/"),
+        confidence="confirmed",
+        extracted_text="Text read from the file, never written.",
+    )
+    AttachmentFactory(
+        document=document,
+        link=True,
+        kind="official_publication",
+        language="az",
+        title="",
+        url="https://e-qanun.example.org/4321",
+        source=None,
+    )
+    call_command("build_open_data", "--base-url", "https://register.example.org/")
+
+    body, country = kz.body.slug, kz.body.country.code
+    assert read_csv("party_steps.csv") == [
+        {
+            "document": "transit",
+            "body": body,
+            "country": country,
+            "kind": "signature",
+            "happened_on": "2019-03-19",
+            "date_precision": "day",
+            "act_title": "",
+            "act_number": "",
+            "act_date": "",
+            "source": "",
+            "confidence": "reported",
+        },
+        {
+            "document": "transit",
+            "body": body,
+            "country": country,
+            "kind": "ratification",
+            "happened_on": "2019-06-01",
+            "date_precision": "month",
+            "act_title": "Закон о ратификации",
+            "act_number": "250-VI",
+            "act_date": "2019-05-28",
+            "source": "https://adilet.example.org/law",
+            "confidence": "confirmed",
+        },
+    ]
+    assert read_csv("identifiers.csv") == [
+        {
+            "document": "transit",
+            "kind": "unts",
+            "value": "I-56789",
+            "issuer": "United Nations",
+            "url": "https://treaties.example.org/I-56789",
+            "source": "https://adilet.example.org/law",
+        }
+    ]
+    link, file = read_csv("texts.csv")  # by kind (its code), as the page lists them
+    assert file == {
+        "document": "transit",
+        "kind": "signed_text",
+        "language": "ru",
+        "title": "Signed text",
+        "url": f"https://register.example.org/agreements/transit/texts/{signed.pk}/"
+        f"{signed.filename}",
+        "size": "2048",
+        "content_type": "application/pdf",
+        "pages": "12",
+        "source": "https://mfa.example.org/",
+        "confidence": "confirmed",
+    }
+    assert link["url"] == "https://e-qanun.example.org/4321"
+    assert (link["kind"], link["language"]) == ("official_publication", "az")
+    assert (link["size"], link["content_type"], link["pages"], link["source"]) == (
+        "",
+        "",
+        "",
+        "",
+    )
+    # the sources they cite are in sources.csv; the JSON file says null for unknown
+    assert {"https://adilet.example.org/law", "https://mfa.example.org/"} <= {
+        row["url"] for row in read_csv("sources.csv")
+    }
+    whole = read_json()["tables"]
+    assert whole["party_steps"][0]["act_date"] is None
+    assert whole["party_steps"][1]["act_date"] == "2019-05-28"
+    assert whole["texts"][0]["size"] is None and whole["texts"][1]["size"] == 2048
+    for path in built(".").iterdir():
+        assert "never written" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_nothing_of_a_draft_is_in_the_steps_identifiers_or_texts():
+    draft = bilateral_document(slug="draft-treaty", is_published=False)
+    hidden = SourceFactory(url="https://draft-only.example.org/")
+    PartyStepFactory(
+        party=draft.parties.first(), act_title="Secret decree", source=hidden
+    )
+    DocumentIdentifierFactory(document=draft, value="SECRET-1", source=hidden)
+    AttachmentFactory(document=draft, title="Secret text", source=hidden)
+    AttachmentFactory(
+        document=draft, link=True, url="https://secret.example.org/", source=hidden
+    )
+    published = bilateral_document(slug="public-treaty")
+    PartyStepFactory(party=published.parties.first())
+    DocumentIdentifierFactory(document=published)
+    AttachmentFactory(document=published)
+    build.build()
+    for name in ("party_steps.csv", "identifiers.csv", "texts.csv"):
+        rows = read_csv(name)
+        assert [row["document"] for row in rows] == ["public-treaty"], name
+    for path in built(".").iterdir():
+        text = path.read_text(encoding="utf-8")
+        for secret in ("draft-treaty", "Secret", "SECRET-1", "draft-only", "secret."):
+            assert secret not in text, f"{secret!r} in {path.name}"
+
+
+#: The new tables' columns, in order, as the brief for them set them.
+STEPS_AND_TEXTS_COLUMNS = {
+    "party_steps": [
+        "document",
+        "body",
+        "country",
+        "kind",
+        "happened_on",
+        "date_precision",
+        "act_title",
+        "act_number",
+        "act_date",
+        "source",
+        "confidence",
+    ],
+    "identifiers": ["document", "kind", "value", "issuer", "url", "source"],
+    "texts": [
+        "document",
+        "kind",
+        "language",
+        "title",
+        "url",
+        "size",
+        "content_type",
+        "pages",
+        "source",
+        "confidence",
+    ],
+}
+
+
+def test_the_dictionary_describes_the_steps_identifiers_and_texts(client):
+    build.build()
+    package = json.loads(built(build.DATAPACKAGE).read_text())
+    resources = {resource["name"]: resource for resource in package["resources"]}
+    content = client.get("/data/").content.decode()
+    for name, columns in STEPS_AND_TEXTS_COLUMNS.items():
+        schema = resources[name]["schema"]
+        assert [field["name"] for field in schema["fields"]] == columns
+        with built(f"{name}.csv").open(encoding="utf-8-sig", newline="") as file:
+            assert next(csv.reader(file)) == columns
+        start = content.index(f'id="table-{name}"')
+        dictionary = content[start : content.index("</table>", start)]
+        found = re.findall(r'<th scope="row"><code lang="en">(\w+)</code>', dictionary)
+        assert found == columns
+    steps = resources["party_steps"]["schema"]
+    assert steps["primaryKey"] == ["document", "body", "kind", "happened_on"]
+    assert {
+        "fields": ["document", "body"],
+        "reference": {"resource": "parties", "fields": ["document", "body"]},
+    } in steps["foreignKeys"]
+    kinds = {field["name"]: field for field in steps["fields"]}["kind"]
+    assert "ratification" in kinds["constraints"]["enum"]
+    assert "number as a source gives it; empty when not reported." in content
+    texts = {field["name"]: field for field in resources["texts"]["schema"]["fields"]}
+    assert (texts["size"]["type"], texts["url"]["format"]) == ("integer", "uri")
+
+
 def test_no_unpublished_record_is_in_any_file(register):  # noqa: F811
     build.build()
     for path in built(".").iterdir():
@@ -200,11 +439,19 @@ def test_the_build_reads_in_chunks_whatever_the_number_of_documents():
             build.build()
         return len(captured)
 
-    ActionFactory(document=bilateral_document())
-    few = queries()
-    for _ in range(15):
+    def document_with_everything():
         document = bilateral_document()
         ActionFactory(document=document)
+        for party in document.parties.all():
+            PartyStepFactory(party=party)
+        DocumentIdentifierFactory(document=document, source=SourceFactory())
+        AttachmentFactory(document=document, source=SourceFactory())
+        AttachmentFactory(document=document, link=True)
+
+    document_with_everything()
+    few = queries()
+    for _ in range(15):
+        document_with_everything()
     assert queries() == few
 
 

@@ -460,7 +460,7 @@ SPECTACULAR_SETTINGS = {
     ),
     # The API's version (not an operator's setting): raise it with each change of the
     # schema, with a line in docs/api.md's changelog (tests/test_api_schema.py).
-    "VERSION": "1.1.0",
+    "VERSION": "1.2.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1/",
     "POSTPROCESSING_HOOKS": [
@@ -478,6 +478,10 @@ SPECTACULAR_SETTINGS = {
         "ConfidenceEnum": "agreements.models.Confidence",
         "PrecisionEnum": "agreements.models.DuePrecision",
         "DateKindEnum": "agreements.models.DateKind",
+        "StepKindEnum": "agreements.models.StepKind",
+        "EntryIntoForceRuleEnum": "agreements.models.Document.EntryIntoForce",
+        "IdentifierKindEnum": "agreements.models.DocumentIdentifier.Kind",
+        "TextKindEnum": "agreements.models.Attachment.Kind",
     },
     # the documentation page's scripts and styles from our own static files
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -24,15 +24,19 @@ from rest_framework import serializers
 from ..languages import country_name
 from ..models import (
     Action,
+    Attachment,
     Basis,
     Body,
     Confidence,
     DateKind,
+    DatePrecision,
     Document,
+    DocumentIdentifier,
     DuePrecision,
     Event,
     ProgressUpdate,
     Relation,
+    StepKind,
 )
 from ..models.register import Language
 
@@ -287,9 +291,77 @@ class DocumentListSerializer(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class StepSerializer(serializers.Serializer):
+    """One dated step of a party under its own law, with the act that made it and
+    its source (a party with no step of a kind: not known, nothing assumed)."""
+
+    kind = serializers.ChoiceField(choices=StepKind.choices)
+    happened_on = serializers.DateField(
+        help_text="For a month or a year (date_precision), its first day."
+    )
+    date_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices,
+        help_text="day, month or year: how much of the date the sources give.",
+    )
+    act_title = serializers.CharField(
+        help_text="The act that made the step (a law, a decree) as the source names "
+        "it, in its language; empty when not reported."
+    )
+    act_number = serializers.CharField(help_text="Empty when not reported.")
+    act_date = serializers.DateField(allow_null=True)
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    source = SourceSerializer(allow_null=True)
+    note = serializers.CharField()
+
+
 class DetailPartySerializer(PartySerializer):
     note = serializers.CharField()
     sources = CitationSerializer(many=True, source="citations.all")
+    steps = StepSerializer(
+        many=True,
+        source="listed_steps",
+        help_text="Its signature, ratification, notification, entry into force and "
+        "so on, by date.",
+    )
+
+
+class IdentifierSerializer(serializers.Serializer):
+    """A number the document is registered or published under."""
+
+    kind = serializers.ChoiceField(choices=DocumentIdentifier.Kind.choices)
+    value = serializers.CharField()
+    issuer = serializers.CharField(help_text="Who gave the number; may be empty.")
+    url = serializers.CharField(help_text="Where it is registered; may be empty.")
+    source = SourceSerializer(allow_null=True)
+
+
+class TextSerializer(serializers.Serializer):
+    """A signed text, translation, annex or official publication: a file the
+    register serves, or a link to a text held elsewhere (never the text itself)."""
+
+    kind = serializers.ChoiceField(choices=Attachment.Kind.choices)
+    language = serializers.ChoiceField(choices=Language.choices)
+    title = serializers.CharField(help_text="May be empty.")
+    url = serializers.SerializerMethodField(
+        help_text="The file's public address, or the link to the text."
+    )
+    size = serializers.IntegerField(
+        allow_null=True, help_text="The file's bytes; null for a link."
+    )
+    content_type = serializers.CharField(help_text="The file's type; empty for a link.")
+    pages = serializers.IntegerField(
+        allow_null=True, help_text="A PDF's pages; null when not counted."
+    )
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    source = SourceSerializer(allow_null=True)
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, text):
+        if not text.file:
+            return text.url
+        request = self.context.get("request")
+        path = text.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
 
 
 class DocumentTitleSerializer(serializers.Serializer):
@@ -430,6 +502,28 @@ class DocumentDetailSerializer(LicencedMixin, DocumentListSerializer):
     valid_from = serializers.DateField(allow_null=True)
     valid_until = serializers.DateField(allow_null=True)
     validity_note = serializers.CharField()
+    entry_into_force_rule = serializers.ChoiceField(
+        choices=Document.EntryIntoForce.choices,
+        help_text="What the document says of its entry into force; unless unknown, "
+        "legal_status follows from the parties' steps.",
+    )
+    entry_into_force_days = serializers.IntegerField(
+        allow_null=True,
+        help_text="For days_after_notification: the days after the last notification.",
+    )
+    entry_into_force_date = serializers.DateField(
+        allow_null=True, help_text="For fixed_date: the date the document sets."
+    )
+    identifiers = IdentifierSerializer(
+        many=True,
+        source="listed_identifiers",
+        help_text="Its numbers in national registers, official publications, UNTS.",
+    )
+    texts = TextSerializer(
+        many=True,
+        source="listed_texts",
+        help_text="Its signed texts, translations, annexes and official publications.",
+    )
     follow_up = serializers.SerializerMethodField()
     titles = DocumentTitleSerializer(
         many=True,

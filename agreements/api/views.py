@@ -35,12 +35,15 @@ from ..followup.selectors import document_followup, responsible_bodies
 from ..models import (
     Action,
     ActionCitation,
+    Attachment,
     Body,
     Confidence,
     Country,
     Document,
+    DocumentIdentifier,
     EventCitation,
     Party,
+    PartyStep,
     Relation,
     Topic,
 )
@@ -190,6 +193,22 @@ class DocumentDetailView(DetailView):
     def get_queryset(self):
         return selectors.document_page().prefetch_related(
             _topics(),
+            # what the page reads a query each (agreements.steps, agreements.texts)
+            Prefetch(
+                "listed_parties__steps",
+                PartyStep.objects.select_related("source").order_by(
+                    "happened_on", "kind", "pk"
+                ),
+                to_attr="listed_steps",
+            ),
+            Prefetch(
+                "identifiers",
+                DocumentIdentifier.objects.select_related("source"),
+                to_attr="listed_identifiers",
+            ),
+            Prefetch(
+                "attachments", Attachment.objects.listed(), to_attr="listed_texts"
+            ),
             Prefetch(
                 "relations_from",
                 Relation.objects.filter(to_document__is_published=True)

@@ -2,8 +2,9 @@
 dictionary, shown on /data/ and written into ``datapackage.json``), and its rows.
 
 Published records only, as on the public pages: published documents and their
-parties, citations, actions and progress updates; published events; the public
-bodies (``Body.objects.public()``); the sources those cite. Nothing a page keeps for
+parties, citations, actions and progress updates (and their parties' steps,
+identifiers and texts: ``steps_and_texts``); published events; the public bodies
+(``Body.objects.public()``); the sources those cite. Nothing a page keeps for
 staff (an action's focal person and e-mail, who recorded an update) is written.
 
 The documents table is the list export's (``agreements.exports``) with more columns:
@@ -13,18 +14,15 @@ a build holds one chunk in memory whatever the size of the register.
 """
 
 import datetime
-from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Q
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
-from modeltranslation.utils import build_localized_fieldname
 
 from .. import exports
 from ..models import (
     Action,
     ActionCitation,
+    Attachment,
     Basis,
     Body,
     Confidence,
@@ -32,93 +30,31 @@ from ..models import (
     DatePrecision,
     Document,
     DocumentCitation,
+    DocumentIdentifier,
     DuePrecision,
     Event,
     EventCitation,
     Party,
     PartyCitation,
+    PartyStep,
     ProgressUpdate,
     Source,
 )
+from .columns import (
+    CONFIDENCE,
+    COUNTRY,
+    DOCUMENT,
+    SLUG,
+    SOURCE,
+    UPDATED,
+    URL,
+    Column,
+    Table,
+    translated,
+)
+from .steps_and_texts import IDENTIFIERS, PARTY_STEPS, TEXTS
 
 CHUNK = exports.CHUNK
-
-
-@dataclass(frozen=True)
-class Column:
-    """One column: its name, its Frictionless type, what it holds."""
-
-    name: str
-    type: str
-    description: str
-    #: The values a column of choices takes.
-    values: tuple = ()
-    #: "uri" for an address.
-    format: str = ""
-    #: The language of a column of the register's text in one language.
-    language: str = ""
-
-    def describe(self):
-        """The description in the active language."""
-        text = str(self.description)
-        if self.language:
-            name = get_language_info(self.language)["name_translated"]
-            text = text % {"language": name}
-        return text
-
-    def schema(self):
-        """The column as a Frictionless Table Schema field."""
-        described = {"name": self.name, "type": self.type}
-        if self.format:
-            described["format"] = self.format
-        described["description"] = self.describe()
-        if self.values:
-            described["constraints"] = {"enum": list(self.values)}
-        return described
-
-
-@dataclass(frozen=True)
-class Table:
-    """One file: ``<name>.csv``, and ``<name>`` in the JSON file."""
-
-    name: str
-    title: str
-    description: str
-    columns: tuple
-    #: ``rows(absolute)``: the rows in column order; ``absolute(path)`` is a URL.
-    rows: object
-    primary_key: tuple = ()
-    #: ``(columns, table, its columns)`` for each column naming another table's row
-    foreign_keys: tuple = field(default_factory=tuple)
-
-    @property
-    def filename(self):
-        return f"{self.name}.csv"
-
-    def schema(self):
-        schema = {"fields": [column.schema() for column in self.columns]}
-        if self.primary_key:
-            schema["primaryKey"] = list(self.primary_key)
-        if self.foreign_keys:
-            schema["foreignKeys"] = [
-                {
-                    "fields": list(fields),
-                    "reference": {"resource": table, "fields": list(reference)},
-                }
-                for fields, table, reference in self.foreign_keys
-            ]
-        return schema
-
-
-def translated(name, description):
-    """A column of the register's text for each of the site's languages
-    (``title_en_gb``, ``title_ru``...); empty where that language has none."""
-    return tuple(
-        Column(
-            build_localized_fieldname(name, code), "string", description, language=code
-        )
-        for code, _name in settings.LANGUAGES
-    )
 
 
 def _values(record, columns):
@@ -132,20 +68,6 @@ def _slug_of(record, published=True):
 def _iso_interval(start, end):
     """``2010-01-01/2019-12-31``, with ``..`` for an open end (ISO 8601-2)."""
     return f"{start.isoformat() if start else '..'}/{end.isoformat() if end else '..'}"
-
-
-# --- Words shared by several tables ---------------------------------------------------
-
-SLUG = _("The record's stable identifier, the last part of its address.")
-URL = _("The address of the record's page in the register.")
-COUNTRY = _("ISO 3166-1 alpha-2 code of the country.")
-CONFIDENCE = _(
-    "How sure the register is of what the source supports: confirmed (the source "
-    "states it), reported (the source reports it without confirming the detail) or "
-    "inferred (the register's reading of the sources)."
-)
-UPDATED = _("When the record last changed in the register (UTC).")
-DOCUMENT = _("The document's slug (documents.csv).")
 
 
 # --- Documents ------------------------------------------------------------------------
@@ -381,6 +303,9 @@ def public_sources():
         | cited(EventCitation, event__is_published=True)
         | cited(ActionCitation, action__document__is_published=True)
         | cited(ProgressUpdate, document__is_published=True)
+        | cited(PartyStep, party__document__is_published=True)
+        | cited(DocumentIdentifier, document__is_published=True)
+        | cited(Attachment, document__is_published=True)
     )
 
 
@@ -557,6 +482,9 @@ TABLES = (
             (("body",), "bodies", ("slug",)),
         ),
     ),
+    PARTY_STEPS,
+    IDENTIFIERS,
+    TEXTS,
     Table(
         "events",
         _("Events"),
@@ -671,7 +599,7 @@ TABLES = (
                 "string",
                 _("The action's slug within its document, for an action."),
             ),
-            Column("source", "string", _("The source's address (sources.csv).")),
+            Column("source", "string", SOURCE),
             Column("confidence", "string", CONFIDENCE, values=tuple(Confidence.values)),
             Column(
                 "claim",
@@ -785,7 +713,7 @@ TABLES = (
                 _("The status after: the document's follow-up or the action's."),
                 values=UPDATE_STATUSES,
             ),
-            Column("source", "string", _("The source's address (sources.csv).")),
+            Column("source", "string", SOURCE),
             Column("confidence", "string", CONFIDENCE, values=tuple(Confidence.values)),
             Column(
                 "expected_on",
