@@ -139,7 +139,16 @@ def test_the_command_writes_every_table_the_json_and_the_dictionary(
 def test_the_data_package_describes_every_column_of_every_file(small_register):
     build.build()
     package = json.loads(built(build.DATAPACKAGE).read_text())
-    assert package["profile"] == "tabular-data-package"
+    # register.json is not a table, so the package is not a tabular data package
+    assert package["profile"] == "data-package"
+    assert {r["name"] for r in package["resources"] if "schema" not in r} == {
+        "register"
+    }
+    assert all(
+        r["profile"] == "tabular-data-resource"
+        for r in package["resources"]
+        if "schema" in r
+    )
     assert package["licenses"] == [
         {"title": "CC BY 4.0", "path": "https://creativecommons.org/licenses/by/4.0/"}
     ]

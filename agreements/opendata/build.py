@@ -165,7 +165,9 @@ def _datapackage(directory, counts, created):
         }
     )
     return {
-        "profile": "tabular-data-package",
+        # a data package, its CSV files tabular resources: a tabular data package
+        # may hold tables only, and register.json is not one
+        "profile": "data-package",
         "name": PACKAGE_NAME,
         "title": str(_("Register of signed bilateral documents")),
         "description": str(
