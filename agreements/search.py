@@ -99,7 +99,7 @@ PG_TEXT_LIMIT = 500_000
 SNIPPET_START, SNIPPET_STOP = "\ue000", "\ue001"
 #: The part of a text the snippet is taken from: from this many characters before
 #: the first match, this many in all (a snippet is at most 2 x 30 words).
-SNIPPET_BEFORE, SNIPPET_WINDOW = 600, 1800
+SNIPPET_BEFORE, SNIPPET_WINDOW = 300, 900
 _TURKIC_I = str.maketrans({"İ": "i", "ı": "i"})
 _WORD = re.compile(r"\w+")
 
