@@ -8,6 +8,8 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.utils import build_localized_fieldname
 
+from ..models import DatePrecision
+
 
 @dataclass(frozen=True)
 class Column:
@@ -99,3 +101,24 @@ CONFIDENCE = _(
 UPDATED = _("When the record last changed in the register (UTC).")
 DOCUMENT = _("The document's slug (documents.csv).")
 SOURCE = _("The source's address (sources.csv).")
+
+
+def dated_columns():
+    """The two columns of a dated record (a step, a progress update): its day, and
+    how much of it the sources give."""
+    return (
+        Column(
+            "happened_on",
+            "date",
+            _(
+                "When it happened; for a month or a year, its first day "
+                "(date_precision says which)."
+            ),
+        ),
+        Column(
+            "date_precision",
+            "string",
+            _("How much of the date the sources give."),
+            values=tuple(DatePrecision.values),
+        ),
+    )

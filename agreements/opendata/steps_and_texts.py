@@ -15,13 +15,20 @@ from .. import exports
 from ..models import (
     Attachment,
     Confidence,
-    DatePrecision,
     DocumentIdentifier,
     PartyStep,
     StepKind,
 )
 from ..models.register import Language
-from .columns import CONFIDENCE, COUNTRY, DOCUMENT, SOURCE, Column, Table
+from .columns import (
+    CONFIDENCE,
+    COUNTRY,
+    DOCUMENT,
+    SOURCE,
+    Column,
+    Table,
+    dated_columns,
+)
 
 CHUNK = exports.CHUNK
 
@@ -117,20 +124,7 @@ PARTY_STEPS = Table(
             _("The step the party took."),
             values=tuple(StepKind.values),
         ),
-        Column(
-            "happened_on",
-            "date",
-            _(
-                "When it happened; for a month or a year, its first day "
-                "(date_precision says which)."
-            ),
-        ),
-        Column(
-            "date_precision",
-            "string",
-            _("How much of the date the sources give."),
-            values=tuple(DatePrecision.values),
-        ),
+        *dated_columns(),
         Column(
             "act_title",
             "string",

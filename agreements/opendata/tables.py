@@ -27,7 +27,6 @@ from ..models import (
     Body,
     Confidence,
     DateKind,
-    DatePrecision,
     Document,
     DocumentCitation,
     DocumentIdentifier,
@@ -50,6 +49,7 @@ from .columns import (
     URL,
     Column,
     Table,
+    dated_columns,
     translated,
 )
 from .steps_and_texts import IDENTIFIERS, PARTY_STEPS, TEXTS
@@ -685,20 +685,7 @@ TABLES = (
                 "string",
                 _("The action's slug, when the entry is about one action."),
             ),
-            Column(
-                "happened_on",
-                "date",
-                _(
-                    "When it happened; for a month or a year, its first day "
-                    "(date_precision says which)."
-                ),
-            ),
-            Column(
-                "date_precision",
-                "string",
-                _("How much of the date the sources give."),
-                values=tuple(DatePrecision.values),
-            ),
+            *dated_columns(),
             Column("title", "string", _("What happened.")),
             Column("text", "string", _("The details, if any.")),
             Column(
