@@ -20,7 +20,6 @@ import io
 import json
 import tempfile
 from itertools import islice
-from urllib.parse import quote
 
 import xlsxwriter
 from django.db import connections
@@ -188,7 +187,8 @@ def document_rows(queryset, absolute, *, extra=()):
                 cells += sides[index] if index < len(sides) else ("", "", "")
             yield [
                 slug,
-                f"{base}{quote(slug)}{suffix}",
+                # a slug is ASCII letters, digits and hyphens: nothing to quote
+                f"{base}{slug}{suffix}",
                 title,
                 kind,
                 signed_on.isoformat(),

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from ..search import search_documents
+from ..search import language_columns, search_documents
 from ..slugs import unique_slug
 from ..text import normalised
 from .register import (
@@ -55,6 +55,10 @@ PACKAGE_RANKS = {
 OTHER_RANK = 300
 
 
+#: A body's description columns (the field and its languages): not read for lists.
+BODY_DESCRIPTION = ("description", *language_columns("description"))
+
+
 class DocumentQuerySet(models.QuerySet):
     def get_by_natural_key(self, slug):
         return self.get(slug=slug)
@@ -83,6 +87,8 @@ class DocumentQuerySet(models.QuerySet):
             models.Prefetch(
                 "parties",
                 queryset=Party.objects.select_related("body__country")
+                # a body's description (in every language) is for its own page
+                .defer(*(f"body__{column}" for column in BODY_DESCRIPTION))
                 .prefetch_related("body__former_names")
                 .order_by("order", "id"),
             )
