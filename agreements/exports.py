@@ -31,9 +31,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from modeltranslation.utils import build_localized_fieldname
 
+from .expressions import EqualsAny
 from .filters import DocumentFilter
 from .models import BodyName, Document, DocumentCitation, Party
-from .search import EqualsAny
 from .security import rate_limited
 
 COLUMNS = (

@@ -46,11 +46,9 @@ The text of a document's files (``Attachment.extracted_text``) is searched too, 
 never copied into the document's copy: a signed text runs to hundreds of pages. On
 SQLite a document matches when each word is in its own copy or in one of its
 files' texts; on PostgreSQL when all the words are in its copy or all in one text
-(one index scan of each, ORed: the texts' matches read once as an array of ids).
-On PostgreSQL each attachment has its own ``tsvector`` (kept by a trigger, GIN
-indexed) and the list shows a snippet of the best matching text (``ts_headline``,
-``with_snippets``); on SQLite the folded text is searched by substring, without a
-snippet. The identifiers' and attachments' tables come with migration 0019: until
+(one index scan of each, ORed; see docs/texts.md). On PostgreSQL each attachment
+has its own GIN-indexed ``tsvector`` and the list shows a snippet of the best
+matching text (``with_snippets``); SQLite searches the folded text by substring. The identifiers' and attachments' tables come with migration 0019: until
 they exist (migrating from scratch), the triggers leave them out, and
 ``ensure_search_triggers`` puts them in once they are there.
 """
@@ -64,7 +62,6 @@ from django.db import connections
 from django.db.backends.signals import connection_created
 from django.db.models import (
     BigIntegerField,
-    BooleanField,
     Case,
     Exists,
     F,
@@ -80,6 +77,8 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest, Left, Substr
 from django.db.models.lookups import GreaterThan
 from django.db.models.signals import post_migrate, pre_migrate
+
+from .expressions import EqualsAny, Instr
 
 #: The longest search the list accepts; longer input is cut and the reader told.
 MAX_QUERY_LENGTH = 200
@@ -309,24 +308,6 @@ class TextMatches(Func):
     function = TEXT_MATCHES_FUNCTION
     template = "(SELECT %(function)s(%(expressions)s))::bigint[]"
     output_field = ArrayField(BigIntegerField())
-
-
-class EqualsAny(Func):
-    """``value = ANY(array)``: whether ``value`` is one of the array's elements."""
-
-    template = "(%(expressions)s))"
-    arg_joiner = " = ANY("
-    output_field = BooleanField()
-
-
-class Instr(Func):
-    """SQLite's (and MySQL's) ``instr(haystack, needle)``: 1-based position or 0."""
-
-    function = "instr"
-    output_field = IntegerField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, function="strpos", **extra_context)
 
 
 class Folded(Func):
