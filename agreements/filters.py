@@ -351,7 +351,7 @@ class DocumentFilter(django_filters.FilterSet):
     @extend_schema_field(OpenApiTypes.STR)  # an ISO code, for the API's schema
     def filter_country(self, queryset, name, value):
         # One EXISTS per code: every code must be a party, and no join duplicates
-        # rows. Looking the ids up first gives the planner real numbers to go on.
+        # rows. The country's bodies' ids give the planner real numbers to go on.
         for code in value:
             parties = Party.objects.filter(
                 from_country(code, self.stamp), document_id=OuterRef("pk")

@@ -48,9 +48,10 @@ SQLite a document matches when each word is in its own copy or in one of its
 files' texts; on PostgreSQL when all the words are in its copy or all in one text
 (one index scan of each, ORed; see docs/texts.md). On PostgreSQL each attachment
 has its own GIN-indexed ``tsvector`` and the list shows a snippet of the best
-matching text (``with_snippets``); SQLite searches the folded text by substring. The identifiers' and attachments' tables come with migration 0019: until
-they exist (migrating from scratch), the triggers leave them out, and
-``ensure_search_triggers`` puts them in once they are there.
+matching text (``with_snippets``); SQLite searches the folded text by substring.
+The identifiers' and attachments' tables come with migration 0019: until they exist
+(migrating from scratch), the triggers leave them out; ``ensure_search_triggers``
+puts them in once they are there.
 """
 
 import re

@@ -166,6 +166,22 @@ def test_country_filter_offers_the_register_countries_and_keeps_chosen_ones(clie
     assert 'value="KZ"' not in add and 'value="GE"' not in add
 
 
+def test_a_country_without_bodies_finds_nothing_and_a_new_body_is_found(client):
+    # the countries' bodies are cached until the register changes (from_country)
+    bilateral_document(countries=("KZ", "AZ"))
+    for query in (
+        "country=FR",
+        "party_status=FR:ratified",
+        "party_status=FR:not_signed",
+    ):
+        response = client.get(f"/agreements/?{query}")
+        assert response.status_code == 200
+        assert response.context["paginator"].count == 0
+    assert client.get("/feeds/documents/?country=FR").status_code == 200
+    bilateral_document(title="With France", countries=("KZ", "FR"))
+    assert listed(client, "country=FR") == ["With France"]
+
+
 def test_list_filters_by_body_slug(client):
     body = BodyFactory(slug="mfa-kz")
     signed = DocumentFactory(title="Signed by the ministry")
