@@ -13,7 +13,7 @@ knows, left behind by any change to the register.
 import datetime
 
 from django.contrib.syndication.views import Feed
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from django_countries.data import COUNTRIES
 from .aggregates import register_stamp
 from .filters import DocumentFilter
 from .models import Body, Document, Party, ProgressUpdate
+from .search import language_columns
 from .selectors import from_country
 from .templatetags.register_tags import label
 
@@ -62,10 +63,19 @@ class DocumentsFeed(Feed):
         return gettext("The documents most recently published, newest first.")
 
     def items(self, filterset):
+        # the parties' names only: an entry names its signatories' bodies, as
+        # they were called on the day, and nothing else of them
+        names = ("name", *language_columns("name"))
+        parties = (
+            Party.objects.select_related("body")
+            .only("document", "order", "body", *(f"body__{name}" for name in names))
+            .prefetch_related("body__former_names")
+            .order_by("order", "id")
+        )
         return (
             filterset.qs.order_by("-published_at", "-pk")
             .defer("search_text", "search_vector")
-            .with_parties()[:ENTRIES]
+            .prefetch_related(Prefetch("parties", queryset=parties))[:ENTRIES]
         )
 
     def item_title(self, document):
