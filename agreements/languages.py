@@ -29,10 +29,17 @@ def _locale(language):
         return Locale.parse("en")
 
 
+@functools.cache
+def _territories(language):
+    # a plain dict: Babel's own mapping resolves aliases at every lookup, and a
+    # list page names a country hundreds of times
+    return dict(_locale(language).territories)
+
+
 def country_name(code, fallback="", language=None):
     """The country's name in ``language`` (the active one by default), from CLDR;
     ``fallback`` (the stored English name) for a code CLDR does not know."""
-    names = _locale(language or get_language()).territories
+    names = _territories(language or get_language())
     return names.get((code or "").upper(), fallback)
 
 

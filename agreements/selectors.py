@@ -18,14 +18,19 @@ from django.db.models.functions import Coalesce, ExtractYear
 
 from .aggregates import GENERATION_TIMEOUT, cached_aggregate, register_stamp
 from .models import (
+    Action,
+    Attachment,
     Body,
     Country,
     Document,
     DocumentCitation,
+    DocumentIdentifier,
     DocumentTitle,
     Event,
     Party,
     PartyCitation,
+    ProgressUpdate,
+    Relation,
 )
 
 #: A country's timeline names this many of its most recent events (older years
@@ -86,6 +91,31 @@ def document_page():
             ),
         )
     )
+
+
+def document_sections():
+    """Annotations that say which of a document page's sections hold anything, read
+    in the document's own query (an index probe each): the page skips the queries
+    of an empty section (relations, identifiers, texts, topics, follow-up) rather
+    than running them to find nothing."""
+    document = OuterRef("pk")
+    return {
+        "has_relations_from": Exists(
+            Relation.objects.filter(
+                from_document=document, to_document__is_published=True
+            )
+        ),
+        "has_relations_to": Exists(
+            Relation.objects.filter(
+                to_document=document, from_document__is_published=True
+            )
+        ),
+        "has_identifiers": Exists(DocumentIdentifier.objects.filter(document=document)),
+        "has_texts": Exists(Attachment.objects.filter(document=document)),
+        "has_topics": Exists(Document.topics.through.objects.filter(document=document)),
+        "has_followup": Exists(Action.objects.filter(document=document))
+        | Exists(ProgressUpdate.objects.filter(document=document)),
+    }
 
 
 def home_counts():

@@ -274,16 +274,8 @@ class DocumentListView(RegisterMixin, FilterView):
         chosen = []
         if form.is_bound and form.is_valid():
             chosen = form.cleaned_data.get("country") or []
-        # named and sorted in the page's language
-        countries = sorted(
-            (
-                (code, country_name(code, name))
-                for code, name in self.cached(
-                    "party-countries", selectors.party_countries
-                )
-            ),
-            key=lambda pair: sort_key(pair[1]),
-        )
+        # named and sorted in the page's language (cached in each language)
+        countries = self.cached("party-countries-named", _named_party_countries)
         names = dict(countries)
         feed_query = canonical_query(self.request, leave_out=("page", "ordering"))[0]
         export_query = canonical_query(self.request, leave_out=("page",))[0]
@@ -328,6 +320,18 @@ class DocumentListView(RegisterMixin, FilterView):
         return context
 
 
+def _named_party_countries():
+    """``[(code, name)]`` of the countries with a party, named and sorted in the
+    active language."""
+    return sorted(
+        (
+            (code, country_name(code, name))
+            for code, name in selectors.party_countries()
+        ),
+        key=lambda pair: sort_key(pair[1]),
+    )
+
+
 #: The count key of the list with no filter.
 UNFILTERED = hashlib.sha256(b"").hexdigest()
 
@@ -356,7 +360,7 @@ class DocumentDetailView(RegisterMixin, DetailView):
     context_object_name = "document"
 
     def get_queryset(self):
-        return selectors.document_page()
+        return selectors.document_page().annotate(**selectors.document_sections())
 
     def get_context_data(self, **kwargs):
         # imported here: the follow-up views import this module's mixin
@@ -369,7 +373,11 @@ class DocumentDetailView(RegisterMixin, DetailView):
         if event is not None and not event.is_published:
             event = None
         followup = document_followup(document, today=today)
-        topics = list(document.topics.order_by("name").only("slug", "name"))
+        topics = (
+            list(document.topics.order_by("name").only("slug", "name"))
+            if document.has_topics
+            else []
+        )
         cite_url = self.request.build_absolute_uri(document.get_absolute_url())
         context.update(texts.document_texts(document))
         context.update(
@@ -384,14 +392,20 @@ class DocumentDetailView(RegisterMixin, DetailView):
                 url=cite_url,
             ),
             # this document's relations by kind, then the others' by date and title
-            relations_from=document.relations_from.filter(
-                to_document__is_published=True
-            )
-            .select_related("to_document")
-            .order_by("kind", "-to_document__signed_on", "to_document__title"),
-            relations_to=document.relations_to.filter(from_document__is_published=True)
-            .select_related("from_document")
-            .order_by("-from_document__signed_on", "from_document__title", "kind"),
+            relations_from=(
+                document.relations_from.filter(to_document__is_published=True)
+                .select_related("to_document")
+                .order_by("kind", "-to_document__signed_on", "to_document__title")
+                if document.has_relations_from
+                else ()
+            ),
+            relations_to=(
+                document.relations_to.filter(from_document__is_published=True)
+                .select_related("from_document")
+                .order_by("-from_document__signed_on", "from_document__title", "kind")
+                if document.has_relations_to
+                else ()
+            ),
             breadcrumbs=crumbs(
                 (_("Agreements"), reverse("agreements:document-list")),
                 (document.title, None),

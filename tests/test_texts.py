@@ -464,5 +464,5 @@ def test_the_page_takes_as_many_queries_with_three_texts_as_with_one(
 
 
 #: The document page's queries, texts and the parties' steps included (the same for any
-#: number of them).
-QUERIES_DOCUMENT_PAGE = 16
+#: number of them): a document without relations, topics or follow-up skips theirs.
+QUERIES_DOCUMENT_PAGE = 11

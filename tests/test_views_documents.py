@@ -16,10 +16,12 @@ from agreements.models import (
 )
 from tests.factories import (
     ActionFactory,
+    AttachmentFactory,
     BodyFactory,
     BodyNameFactory,
     DocumentCitationFactory,
     DocumentFactory,
+    DocumentIdentifierFactory,
     DocumentTitleFactory,
     EventFactory,
     PartyCitationFactory,
@@ -324,6 +326,61 @@ def test_document_page_queries_stay_constant(client, django_assert_max_num_queri
     with django_assert_max_num_queries(18):
         response = client.get(document.get_absolute_url())
     assert response.status_code == HTTPStatus.OK
+
+
+#: A document page with parties and nothing else: the generation and the footer's
+#: last change, the document (with which of its sections hold anything), its
+#: parties with their bodies, the bodies' former names, the parties' sources, the
+#: titles, the sources and the parties' steps.
+QUERIES_BARE_DOCUMENT = 9
+
+
+def test_an_empty_section_costs_no_query_and_a_filled_one_is_read_and_shown(
+    client, django_assert_num_queries
+):
+    document = bilateral_document(title="Agreement on the air corridor")
+    url = document.get_absolute_url()
+    client.get(url)  # warms the register's caches
+    document.save()
+    with django_assert_num_queries(QUERIES_BARE_DOCUMENT):
+        content = client.get(url).content.decode()
+    assert 'id="relations"' not in content
+    assert "No text recorded" in content
+    assert "Protocol on the air corridor" not in content
+
+    RelationFactory(
+        from_document=document,
+        to_document=DocumentFactory(title="Protocol on the air corridor"),
+    )
+    RelationFactory(
+        from_document=DocumentFactory(title="Programme for the air corridor"),
+        to_document=document,
+    )
+    DocumentIdentifierFactory(document=document, value="Z23000007")
+    AttachmentFactory(document=document, title="Signed text in Kazakh")
+    document.topics.add(TopicFactory(name="Air transport"))
+    ActionFactory(document=document, title="Open the air corridor")
+    document.save()
+    # and the relations each way, the identifiers, the texts, the topics and the
+    # follow-up (the actions, their bodies, their sources, the updates)
+    with django_assert_num_queries(QUERIES_BARE_DOCUMENT + 9):
+        content = client.get(url).content.decode()
+    for shown in (
+        "Protocol on the air corridor",
+        "Programme for the air corridor",
+        "Z23000007",
+        "Signed text in Kazakh",
+        "Air transport",
+        "Open the air corridor",
+    ):
+        assert shown in content
+
+
+def test_a_document_with_an_update_and_no_action_shows_its_update(client):
+    document = bilateral_document()
+    ProgressUpdateFactory(document=document, title="Ratified by the parliament")
+    content = client.get(document.get_absolute_url()).content.decode()
+    assert "Ratified by the parliament" in content
 
 
 # --- Links from the data --------------------------------------------------------------

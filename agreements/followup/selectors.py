@@ -239,6 +239,9 @@ def document_followup(
     never read."""
     if document is None or not document.is_published:
         return None
+    if not getattr(document, "has_followup", True):
+        # read with selectors.document_sections: no action and no update to query
+        return DocumentFollowUp(commitments=_group([]), related=_group([]), updates=[])
     today = default_today(today)
     actions = list(
         Action.objects.filter(document=document)
