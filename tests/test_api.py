@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from agreements.filters import ORDERINGS
 from agreements.followup import views as followup_views
-from agreements.models import Action, Document
+from agreements.models import Action, Body, Country, Document, Event
 from tests.factories import (
     ActionCitationFactory,
     ActionFactory,
@@ -214,6 +214,50 @@ def test_the_document_list_gives_published_documents_newest_first(client, regist
         {"slug": "trade", "name": {"en": "trade", "ru": None, "kk": None, "az": None}}
     ]
     assert row["follow_up_status"] == "in_progress"
+
+
+def _addresses(data):
+    """Every ``url`` and ``api_url`` of the register's own in an answer."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key in ("url", "api_url") and str(value).startswith("http://testserver"):
+                yield value
+            else:
+                yield from _addresses(value)
+    elif isinstance(data, list):
+        for value in data:
+            yield from _addresses(value)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/",
+        "/documents/memorandum/",
+        "/bodies/",
+        "/bodies/agency/",
+        "/events/",
+        "/events/visit/",
+        "/countries/kz/",
+        "/actions/",
+    ],
+)
+def test_every_address_an_answer_gives_is_the_records_own(client, register, path):
+    # the addresses are filled in from one reversed per answer: each must be
+    # the one the record's page or answer has
+    found = list(_addresses(get(client, path).json()))
+    assert found
+    expected = {
+        f"http://testserver{record.get_absolute_url()}"
+        for model in (Document, Body, Event, Country)
+        for record in model.objects.all()
+    }
+    for address in found:
+        if "/api/v1/" in address:
+            assert client.get(address).status_code == HTTPStatus.OK, address
+        else:
+            assert address.split("#")[0] in expected, address
+            assert client.get(address).status_code == HTTPStatus.OK, address
 
 
 def test_a_document_of_an_unpublished_event_does_not_name_it(client, register):
