@@ -381,3 +381,11 @@ def test_search_page_says_when_the_search_was_shortened(client):
     response = client.get("/agreements/", {"q": "agreement " + "x" * 500})
     assert response.status_code == HTTPStatus.OK
     assert b"only its first 200 were searched" in response.content
+
+
+@postgres_only
+def test_each_connection_prices_a_random_page_read_as_the_settings_say():
+    # tracker.settings: the planner joins a page's parties to their bodies by index
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW random_page_cost")
+        assert cursor.fetchone() == ("1.1",)

@@ -277,11 +277,28 @@ def test_a_rate_limit_that_makes_no_sense_is_refused():
     assert 'DJANGO_RATE_LIMIT_SEARCH must be like "60/m", or "off"' in completed.stderr
 
 
-def test_postgresql_binds_parameters_in_the_client():
+def test_postgresql_binds_parameters_in_the_client_and_prices_random_reads_low():
     # settings only: nothing connects to db.example. Django's default: server-side
-    # binding caps a query at 65,535 parameters.
+    # binding caps a query at 65,535 parameters. The planner's random page cost is
+    # the one PostgreSQL's documentation gives for solid-state storage.
     values = settings_with(DATABASE_URL=PG_URL)
+    assert values["DATABASE_OPTIONS"] == {"options": "-c random_page_cost=1.1"}
+    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="2")
+    assert values["DATABASE_OPTIONS"] == {"options": "-c random_page_cost=2"}
+    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="server")
     assert values["DATABASE_OPTIONS"] == {}
+    # SQLite has no such setting
+    assert settings_with()["DATABASE_OPTIONS"] == {}
+
+
+def test_a_random_page_cost_that_is_not_a_number_is_refused():
+    completed = run(
+        ["-c", PRINT_SETTINGS],
+        DATABASE_URL=PG_URL,
+        DJANGO_PG_RANDOM_PAGE_COST="1.1; DROP TABLE",
+    )
+    assert completed.returncode != 0
+    assert "DJANGO_PG_RANDOM_PAGE_COST must be a number" in completed.stderr
 
 
 # --- Production -----------------------------------------------------------------------
