@@ -339,6 +339,33 @@ def test_postgres_search_uses_the_gin_index():
 
 
 @postgres_only
+def test_the_search_indexes_keep_no_pending_list_so_a_write_is_indexed_at_once():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, c.reloptions FROM pg_class c "
+            "WHERE c.relname = ANY(%s) ORDER BY c.relname",
+            [sorted(search.GIN_INDEXES)],
+        )
+        assert cursor.fetchall() == [
+            ("agreements_attach_search", ["fastupdate=off"]),
+            ("agreements_doc_search", ["fastupdate=off"]),
+        ]
+    # an index made with the list is set and merged when the triggers are installed
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER INDEX agreements_doc_search SET (fastupdate = on)")
+    bilateral_document(title="Agreement on hydrography")
+    with connection.cursor() as cursor:
+        search.install_search_triggers(connection)
+        cursor.execute(
+            "SELECT reloptions FROM pg_class WHERE relname = 'agreements_doc_search'"
+        )
+        assert cursor.fetchone() == (["fastupdate=off"],)
+    assert [d.title for d in Document.objects.search("hydrography")] == [
+        "Agreement on hydrography"
+    ]
+
+
+@postgres_only
 def test_postgres_keeps_a_weighted_vector():
     document = DocumentFactory(title="Energy", summary="Summary words")
     vector = Document.objects.values_list("search_vector", flat=True).get(
