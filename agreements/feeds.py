@@ -24,7 +24,7 @@ from django_countries.data import COUNTRIES
 
 from .aggregates import register_stamp
 from .filters import DocumentFilter
-from .models import Body, Document, Party, ProgressUpdate
+from .models import Body, Document, Party, ProgressUpdate, former_names_prefetch
 from .search import language_columns
 from .selectors import from_country
 from .templatetags.register_tags import label
@@ -69,13 +69,15 @@ class DocumentsFeed(Feed):
         parties = (
             Party.objects.select_related("body")
             .only("document", "order", "body", *(f"body__{name}" for name in names))
-            .prefetch_related("body__former_names")
+            .prefetch_related(former_names_prefetch("body__former_names"))
             .order_by("order", "id")
         )
         return (
             filterset.qs.order_by("-published_at", "-pk")
             .defer("search_text", "search_vector")
-            .prefetch_related(Prefetch("parties", queryset=parties))[:ENTRIES]
+            .prefetch_related(
+                Prefetch("parties", queryset=parties, to_attr="listed_parties")
+            )[:ENTRIES]
         )
 
     def item_title(self, document):
@@ -83,7 +85,7 @@ class DocumentsFeed(Feed):
 
     def item_description(self, document):
         parties = "; ".join(
-            party.body_name_at_signing for party in document.parties.all()
+            party.body_name_at_signing for party in document.listed_parties
         )
         facts = gettext("%(kind)s, signed %(day)s by %(parties)s.") % {
             "kind": label(document.kind, "kind").capitalize(),

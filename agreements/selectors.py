@@ -31,6 +31,7 @@ from .models import (
     PartyCitation,
     ProgressUpdate,
     Relation,
+    former_names_prefetch,
 )
 
 #: A country's timeline names this many of its most recent events (older years
@@ -68,7 +69,10 @@ def document_page():
     citations = PartyCitation.objects.select_related("source").order_by("id")
     parties = (
         Party.objects.select_related("body__country")
-        .prefetch_related("body__former_names", Prefetch("citations", citations))
+        .prefetch_related(
+            former_names_prefetch("body__former_names"),
+            Prefetch("citations", citations),
+        )
         .order_by("order", "id")
     )
     return (

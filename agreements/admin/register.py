@@ -738,7 +738,7 @@ class DocumentAdmin(
         # From the prefetch in get_queryset(): no query per row.
         return " / ".join(
             f"{party.body_name_at_signing} ({party.body.country.code})"
-            for party in obj.parties.all()
+            for party in obj.listed_parties
         )
 
     @admin.display(description=_("referred to by"))

@@ -301,7 +301,7 @@ class DocumentListSerializer(serializers.Serializer):
         allow_null=True, help_text="Country of signature."
     )
     event = EventRefSerializer(allow_null=True, help_text="The event it was signed at.")
-    parties = PartySerializer(many=True, source="parties.all", help_text="In order.")
+    parties = PartySerializer(many=True, source="listed_parties", help_text="In order.")
     legal_status = serializers.ChoiceField(choices=Document.LegalStatus.choices)
     entered_into_force_on = serializers.DateField(allow_null=True)
     ended_on = serializers.DateField(
@@ -311,7 +311,7 @@ class DocumentListSerializer(serializers.Serializer):
         choices=Document.FollowUpStatus.choices,
         help_text="As recorded (what ?follow_up= filters on).",
     )
-    topics = TopicSerializer(many=True, source="topics.all", help_text="By slug.")
+    topics = TopicSerializer(many=True, source="listed_topics", help_text="By slug.")
     updated_at = serializers.DateTimeField()
 
 

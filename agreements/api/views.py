@@ -46,6 +46,7 @@ from ..models import (
     PartyStep,
     Relation,
     Topic,
+    former_names_prefetch,
 )
 from . import serializers
 from .pagination import CursorPagination
@@ -145,13 +146,14 @@ def _parties():
     return Prefetch(
         "parties",
         queryset=Party.objects.select_related("body__country")
-        .prefetch_related("body__former_names")
+        .prefetch_related(former_names_prefetch("body__former_names"))
         .order_by("order", "id"),
+        to_attr="listed_parties",
     )
 
 
 def _topics():
-    return Prefetch("topics", Topic.objects.order_by("slug"))
+    return Prefetch("topics", Topic.objects.order_by("slug"), to_attr="listed_topics")
 
 
 class DocumentListView(ListView):

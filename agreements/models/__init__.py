@@ -45,6 +45,7 @@ from .register import (
     SourceManager,
     Topic,
     TopicManager,
+    former_names_prefetch,
 )
 from .steps import CONSENT_KINDS, PartyStep, PartyStepQuerySet, StepKind
 from .texts import (
@@ -103,4 +104,5 @@ __all__ = [
     "AttachmentQuerySet",
     "DocumentIdentifier",
     "DocumentIdentifierManager",
+    "former_names_prefetch",
 ]

@@ -82,15 +82,20 @@ class DocumentQuerySet(models.QuerySet):
         return search_documents(self, text)
 
     def with_parties(self):
-        """Prefetch parties with their bodies, countries and former names."""
+        """Each document's parties in order, with their bodies, countries and former
+        names, as lists: ``listed_parties``, and each body's
+        ``listed_former_names`` (no queryset made per document and per body)."""
+        from .register import former_names_prefetch
+
         return self.prefetch_related(
             models.Prefetch(
                 "parties",
                 queryset=Party.objects.select_related("body__country")
                 # a body's description (in every language) is for its own page
                 .defer(*(f"body__{column}" for column in BODY_DESCRIPTION))
-                .prefetch_related("body__former_names")
+                .prefetch_related(former_names_prefetch("body__former_names"))
                 .order_by("order", "id"),
+                to_attr="listed_parties",
             )
         )
 

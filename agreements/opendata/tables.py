@@ -38,6 +38,7 @@ from ..models import (
     PartyStep,
     ProgressUpdate,
     Source,
+    former_names_prefetch,
 )
 from .columns import (
     CONFIDENCE,
@@ -193,7 +194,7 @@ def party_rows(absolute):
         Party.objects.filter(document__is_published=True)
         .select_related("document", "body__country")
         .defer("document__search_text", "document__search_vector")
-        .prefetch_related("body__former_names")
+        .prefetch_related(former_names_prefetch("body__former_names"))
         .order_by("document_id", "order", "pk")
     )
     for party in parties.iterator(chunk_size=CHUNK):
