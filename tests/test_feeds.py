@@ -51,6 +51,19 @@ def test_the_documents_feed_takes_the_lists_filters(client):
     assert "Kind: memorandum of understanding" in feed.find(f"{ATOM}title").text
 
 
+@pytest.mark.parametrize("url", ["/feeds/documents/", "/feeds/follow-up/"])
+def test_a_feed_is_handed_to_the_server_in_one_piece(client, url):
+    # the feed generator writes a few bytes at a time; the WSGI server would send
+    # each piece to the socket on its own
+    for number in range(3):
+        document = bilateral_document(title=f"Memorandum No. {number}")
+        ProgressUpdateFactory(document=document)
+    response = client.get(url)
+    pieces = list(response)
+    assert len(pieces) == 1
+    assert pieces[0].count(b"<entry>") == 3
+
+
 def test_a_bad_parameter_is_a_400_that_names_it(client):
     response = client.get("/feeds/documents/", {"signed_after": "yesterday"})
     assert response.status_code == HTTPStatus.BAD_REQUEST

@@ -338,9 +338,10 @@ def former_names_prefetch(path="former_names"):
     """The bodies' former names at ``path``, as a list in ``listed_former_names``
     (which ``Body.name_on`` reads). A list, not a queryset per body as a plain
     prefetch makes: for the 100 bodies of a feed's parties, 4 ms less."""
-    return models.Prefetch(
-        path, queryset=BodyName.objects.all(), to_attr="listed_former_names"
-    )
+    # in Meta.ordering's order within a body, without its join to the bodies
+    # ("body" orders by the body's own ordering)
+    names = BodyName.objects.order_by("-valid_until", "name")
+    return models.Prefetch(path, queryset=names, to_attr="listed_former_names")
 
 
 class BodyNameManager(models.Manager):
