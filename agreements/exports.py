@@ -33,7 +33,7 @@ from modeltranslation.utils import build_localized_fieldname
 
 from .expressions import EqualsAny
 from .filters import DocumentFilter
-from .models import BodyName, Document, DocumentCitation, Party
+from .models import Body, BodyName, Document, DocumentCitation, Party, Topic
 from .security import rate_limited
 
 COLUMNS = (
@@ -94,30 +94,34 @@ def _iso(day):
 
 class _Names:
     """Bodies' names as the documents' pages give them: the name a body had on the
-    day of signature (its former names, read once for the whole file), else its
-    name in the page's language, else the English."""
+    day of signature (its former names), else its name in the page's language,
+    else the English; and each body's country. Read once for the whole file, so
+    that each chunk's parties are read without a join."""
 
     def __init__(self):
         self.former = {}
         for body, name, start, end in BodyName.objects.order_by(
-            "body", "-valid_until", "name"
+            "body_id", "-valid_until", "name"
         ).values_list("body_id", "name", "valid_from", "valid_until"):
             self.former.setdefault(body, []).append((name, start, end))
-        self.column = f"body__{build_localized_fieldname('name', get_language())}"
-        self.english = "body__name_en_gb"
-
-    def fields(self):
-        return (
-            (self.column, self.english)
-            if self.column != self.english
-            else (self.english,)
+        # the page's language's name, then the English (the same column in English)
+        columns = dict.fromkeys(
+            (build_localized_fieldname("name", get_language()), "name_en_gb")
         )
+        self.bodies = {
+            body: (next((name for name in names if name), ""), code)
+            for body, code, *names in Body.objects.values_list(
+                "pk", "country__code", *columns
+            )
+        }
 
-    def on(self, body, day, current):
+    def on(self, body, day):
+        """``(name, country code)`` of ``body`` for a document signed on ``day``."""
+        current, code = self.bodies.get(body, ("", ""))
         for name, start, end in self.former.get(body, ()):
             if (start is None or start <= day) and end is not None and day <= end:
-                return name
-        return current
+                return name, code
+        return current, code
 
 
 def _of_documents(ids, postgresql):
@@ -139,6 +143,7 @@ def document_rows(queryset, absolute, *, extra=()):
     (their parties, topics and citations in one query each per chunk), so that a
     file of 100,000 documents builds no model instance and holds one chunk."""
     names = _Names()
+    topic_slugs = dict(Topic.objects.values_list("pk", "slug"))
     path = reverse("agreements:document-detail", kwargs={"slug": "slug"})
     prefix, suffix = path.rsplit("slug", 1)
     base = absolute(prefix)
@@ -149,28 +154,19 @@ def document_rows(queryset, absolute, *, extra=()):
         of_chunk = _of_documents(ids, postgresql)
         signed = {row[0]: row[4] for row in chunk}
         parties = {}
-        for document, body, code, signatory, *name in (
+        for document, body, signatory in (
             Party.objects.filter(of_chunk)
             .order_by("document_id", "order", "pk")
-            .values_list(
-                "document_id",
-                "body_id",
-                "body__country__code",
-                "signatory_name",
-                *names.fields(),
-            )
+            .values_list("document_id", "body_id", "signatory_name")
         ):
-            current = next((n for n in name if n), "")
             parties.setdefault(document, []).append(
-                (names.on(body, signed[document], current), code, signatory)
+                (*names.on(body, signed[document]), signatory)
             )
         topics = {}
-        for document, slug in (
-            Document.topics.through.objects.filter(of_chunk)
-            .order_by("topic__slug")
-            .values_list("document_id", "topic__slug")
-        ):
-            topics.setdefault(document, []).append(slug)
+        for document, topic in Document.topics.through.objects.filter(
+            of_chunk
+        ).values_list("document_id", "topic_id"):
+            topics.setdefault(document, []).append(topic_slugs[topic])
         sources = {}
         for document, url, confidence in (
             DocumentCitation.objects.filter(of_chunk)
@@ -205,7 +201,7 @@ def document_rows(queryset, absolute, *, extra=()):
                 _iso(in_force),
                 _iso(ended),
                 follow_up,
-                "; ".join(topics.get(pk, ())),
+                "; ".join(sorted(topics.get(pk, ()))),
                 "; ".join(sources.get(pk, ())),
                 *more,
             ]
