@@ -792,8 +792,8 @@ def test_lists_and_records_cost_the_same_queries_at_any_size(
 
 
 #: A document's answer: its queries, the parties' steps, identifiers and texts
-#: included (the same for any number of them).
-QUERIES_DOCUMENT_DETAIL = 14
+#: included (the same for any number of them); no relations, topics or follow-up.
+QUERIES_DOCUMENT_DETAIL = 9
 
 
 @pytest.mark.parametrize("texts", [1, 3])
@@ -825,6 +825,53 @@ def test_a_document_costs_the_same_queries_whatever_its_steps_and_texts(
     assert len(answer["texts"]) == 2 * texts
     assert all(text["source"] for text in answer["texts"])
     assert len(answer["identifiers"]) == texts
+
+
+#: A document's answer when it has parties and nothing else: the document (with
+#: which of its sections hold anything), its parties with their bodies, the bodies'
+#: former names, the parties' sources and steps, the titles and the sources.
+QUERIES_BARE_DOCUMENT = 7
+
+
+def test_an_empty_section_of_a_document_costs_no_query(
+    client, django_assert_num_queries
+):
+    document = bilateral_document(title="Agreement on the air corridor")
+    url = f"{API}/documents/{document.slug}/"
+    client.get(url)  # warms the register's caches
+    with django_assert_num_queries(QUERIES_BARE_DOCUMENT):
+        answer = client.get(url).json()
+    for section in ("relations", "topics", "texts", "identifiers"):
+        assert answer[section] == [], section
+    assert answer["follow_up"]["updates"] == []
+
+    RelationFactory(
+        from_document=document,
+        to_document=DocumentFactory(slug="protocol", title="Protocol"),
+    )
+    RelationFactory(
+        from_document=DocumentFactory(slug="programme", title="Programme"),
+        to_document=document,
+    )
+    DocumentIdentifierFactory(document=document, value="Z23000007")
+    AttachmentFactory(document=document, title="Signed text in Kazakh")
+    document.topics.add(TopicFactory(slug="air-transport"))
+    ActionFactory(document=document, slug="open-the-corridor")
+    client.get(url)
+    # and the relations each way, the identifiers, the texts, the topics and the
+    # follow-up (the actions, their bodies, their sources, the updates)
+    with django_assert_num_queries(QUERIES_BARE_DOCUMENT + 9):
+        answer = client.get(url).json()
+    assert sorted(r["document"]["slug"] for r in answer["relations"]) == [
+        "programme",
+        "protocol",
+    ]
+    assert [topic["slug"] for topic in answer["topics"]] == ["air-transport"]
+    assert [text["title"] for text in answer["texts"]] == ["Signed text in Kazakh"]
+    assert [i["value"] for i in answer["identifiers"]] == ["Z23000007"]
+    actions = answer["follow_up"]["commitments"]["actions"]
+    actions += answer["follow_up"]["related"]["actions"]
+    assert [action["slug"] for action in actions] == ["open-the-corridor"]
 
 
 # --- The real fixtures ----------------------------------------------------------------

@@ -15,7 +15,7 @@ import re
 
 from csp.decorators import csp_update
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -193,39 +193,51 @@ class DocumentDetailView(DetailView):
     what = "document"
 
     def get_queryset(self):
-        return selectors.document_page().prefetch_related(
-            _topics(),
-            # what the page reads a query each (agreements.steps, agreements.texts)
-            Prefetch(
-                "listed_parties__steps",
-                PartyStep.objects.select_related("source").order_by(
-                    "happened_on", "kind", "pk"
+        return (
+            selectors.document_page()
+            .annotate(**selectors.document_sections())
+            .prefetch_related(
+                # what the page reads a query each (agreements.steps)
+                Prefetch(
+                    "listed_parties__steps",
+                    PartyStep.objects.select_related("source").order_by(
+                        "happened_on", "kind", "pk"
+                    ),
+                    to_attr="listed_steps",
                 ),
-                to_attr="listed_steps",
-            ),
-            Prefetch(
+            )
+        )
+
+    @staticmethod
+    def sections():
+        """Each section's prefetch by the annotation that says whether the document
+        has anything there (``selectors.document_sections``): an empty section is
+        an empty list, without its query."""
+        return {
+            "has_topics": _topics(),
+            "has_identifiers": Prefetch(
                 "identifiers",
                 DocumentIdentifier.objects.select_related("source"),
                 to_attr="listed_identifiers",
             ),
-            Prefetch(
+            "has_texts": Prefetch(
                 "attachments", Attachment.objects.listed(), to_attr="listed_texts"
             ),
-            Prefetch(
+            "has_relations_from": Prefetch(
                 "relations_from",
                 Relation.objects.filter(to_document__is_published=True)
                 .select_related("to_document")
                 .order_by("kind", "-to_document__signed_on", "to_document__title"),
                 to_attr="published_relations_from",
             ),
-            Prefetch(
+            "has_relations_to": Prefetch(
                 "relations_to",
                 Relation.objects.filter(from_document__is_published=True)
                 .select_related("from_document")
                 .order_by("-from_document__signed_on", "from_document__title", "kind"),
                 to_attr="published_relations_to",
             ),
-        )
+        }
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -237,6 +249,13 @@ class DocumentDetailView(DetailView):
         from ..followup.views import today
 
         document = self.get_object()
+        lookups = []
+        for has, lookup in self.sections().items():
+            if getattr(document, has):
+                lookups.append(lookup)
+            else:
+                setattr(document, lookup.to_attr, [])
+        prefetch_related_objects([document], *lookups)
         self.followup = document_followup(document, today=today())
         return Response(self.get_serializer(document).data)
 
