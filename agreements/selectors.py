@@ -97,6 +97,26 @@ def document_page():
     )
 
 
+def relations_from():
+    """Relations to published documents: by kind, then the other's date and title
+    (a document's page and its API answer)."""
+    return (
+        Relation.objects.filter(to_document__is_published=True)
+        .select_related("to_document")
+        .order_by("kind", "-to_document__signed_on", "to_document__title")
+    )
+
+
+def relations_to():
+    """Relations from published documents: by the other's date and title, then
+    kind."""
+    return (
+        Relation.objects.filter(from_document__is_published=True)
+        .select_related("from_document")
+        .order_by("-from_document__signed_on", "from_document__title", "kind")
+    )
+
+
 def document_sections():
     """Annotations that say which of a document page's sections hold anything, read
     in the document's own query (an index probe each): the page skips the queries

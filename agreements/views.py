@@ -393,16 +393,12 @@ class DocumentDetailView(RegisterMixin, DetailView):
             ),
             # this document's relations by kind, then the others' by date and title
             relations_from=(
-                document.relations_from.filter(to_document__is_published=True)
-                .select_related("to_document")
-                .order_by("kind", "-to_document__signed_on", "to_document__title")
+                selectors.relations_from().filter(from_document=document)
                 if document.has_relations_from
                 else ()
             ),
             relations_to=(
-                document.relations_to.filter(from_document__is_published=True)
-                .select_related("from_document")
-                .order_by("-from_document__signed_on", "from_document__title", "kind")
+                selectors.relations_to().filter(to_document=document)
                 if document.has_relations_to
                 else ()
             ),

@@ -44,7 +44,6 @@ from ..models import (
     EventCitation,
     Party,
     PartyStep,
-    Relation,
     Topic,
     former_names_prefetch,
 )
@@ -225,16 +224,12 @@ class DocumentDetailView(DetailView):
             ),
             "has_relations_from": Prefetch(
                 "relations_from",
-                Relation.objects.filter(to_document__is_published=True)
-                .select_related("to_document")
-                .order_by("kind", "-to_document__signed_on", "to_document__title"),
+                selectors.relations_from(),
                 to_attr="published_relations_from",
             ),
             "has_relations_to": Prefetch(
                 "relations_to",
-                Relation.objects.filter(from_document__is_published=True)
-                .select_related("from_document")
-                .order_by("-from_document__signed_on", "from_document__title", "kind"),
+                selectors.relations_to(),
                 to_attr="published_relations_to",
             ),
         }
