@@ -108,6 +108,28 @@ def test_action_update_and_body_search_run_no_distinct(admin_client):
         assert not any("DISTINCT" in sql for sql in sql_of(queries))
 
 
+def test_action_and_update_search_read_the_documents_words_not_their_texts(
+    admin_client,
+):
+    """The follow-up lists find an action by its document's own words (title,
+    parties, signatories); the text of the document's files, which the public
+    search reads too, is left out (on SQLite it is read by substring)."""
+    document = bilateral_document(title="Agreement on seabed mapping")
+    factories.AttachmentFactory(
+        document=document, extracted_text="A bathymetric survey of the shelf."
+    )
+    action = ActionFactory(document=document, title="Exchange the charts")
+    update = ProgressUpdateFactory(action=action, title="Charts exchanged")
+
+    for model, found in [(models.Action, action), (models.ProgressUpdate, update)]:
+        assert listed(changelist(admin_client, model, {"q": "seabed"})) == [found]
+        assert listed(changelist(admin_client, model, {"q": "bathymetric"})) == []
+    # the public search and the documents' list still read the texts
+    assert listed(changelist(admin_client, models.Document, {"q": "bathymetric"})) == [
+        document
+    ]
+
+
 # --- Counts, deep pages ---------------------------------------------------------------
 
 

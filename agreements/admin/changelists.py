@@ -197,7 +197,12 @@ def search_words(queryset, search_term, fields, *, related=()):
 
 
 def documents_matching(word):
-    """The ids of the documents that the public search finds for ``word``."""
+    """The ids of the documents whose own words (title, parties, signatories, place,
+    summary: the public search's index, without the attached texts) hold ``word``."""
     from ..models import Document
 
-    return search_documents(Document.objects.all(), word).order_by().values("pk")
+    return (
+        search_documents(Document.objects.all(), word, texts=False)
+        .order_by()
+        .values("pk")
+    )
