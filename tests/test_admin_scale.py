@@ -167,6 +167,27 @@ def test_the_body_list_counts_documents_without_grouping_every_party(admin_clien
     assert not any('GROUP BY "agreements_body"' in sql for sql in sql_of(queries))
 
 
+def test_the_topic_list_counts_documents_once_until_the_register_changes(
+    admin_client,
+):
+    trade, idle = factories.TopicFactory(), factories.TopicFactory()
+    for _ in range(2):
+        bilateral_document(topics=[trade])
+
+    changelist(admin_client, models.Topic)
+    with CaptureQueriesContext(connection) as again:
+        response = changelist(admin_client, models.Topic)
+    counts = {topic: topic.documents_count for topic in listed(response)}
+    assert (counts[trade], counts[idle]) == (2, 0)
+    # read from the cache: no GROUP BY over every document's topics at every view
+    assert not any("GROUP BY" in sql for sql in sql_of(again))
+
+    bilateral_document(topics=[trade, idle])
+    response = changelist(admin_client, models.Topic)
+    counts = {topic: topic.documents_count for topic in listed(response)}
+    assert (counts[trade], counts[idle]) == (3, 1)
+
+
 def test_pages_past_the_cap_are_refused_with_a_message(admin_client, settings):
     for _ in range(3):
         bilateral_document()
