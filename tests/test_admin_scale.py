@@ -350,3 +350,25 @@ def test_change_form_query_count_does_not_grow_with_the_register(
 
     assert response.status_code == HTTPStatus.OK
     assert len(large) == len(small)
+
+
+# --- Widgets --------------------------------------------------------------------------
+
+
+def test_widgets_render_from_jinja2_and_the_admins_own_templates_still_resolve():
+    """Forms' widgets come from Django's Jinja2 copies of its widget templates (a
+    changelist's row checkboxes, a form's dozens of boxes); the admin's own widget
+    templates, which only the Django engine has, are still found after it."""
+    from django.forms.renderers import get_default_renderer
+    from django.template.backends.django import Template as DjangoTemplate
+    from django.template.backends.jinja2 import Template as Jinja2Template
+
+    renderer = get_default_renderer()
+    for name in (
+        "django/forms/widgets/checkbox.html",
+        "django/forms/widgets/select.html",
+        "django/forms/div.html",
+    ):
+        assert isinstance(renderer.get_template(name), Jinja2Template), name
+    wrapper = renderer.get_template("admin/widgets/related_widget_wrapper.html")
+    assert isinstance(wrapper, DjangoTemplate)

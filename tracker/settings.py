@@ -97,6 +97,8 @@ INSTALLED_APPS = [
     "django_ratelimit",
     "import_export",
     "agreements",
+    # its Jinja2 widget templates, for FORM_RENDERER below
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -122,7 +124,17 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tracker.urls"
 
+# Forms' widgets are rendered by Jinja2 from Django's own Jinja2 copies of its widget
+# templates (in django.forms): a form or changelist row renders dozens of widgets, each
+# a template with includes, and Jinja2 compiles them to Python. Every other template,
+# the admin's widget wrappers included, is found by the Django engine after it
+# (FORM_RENDERER = TemplatesSetting asks the engines in this order).
 TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [],
+        "APP_DIRS": True,
+    },
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
@@ -138,6 +150,8 @@ TEMPLATES = [
         },
     },
 ]
+
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 WSGI_APPLICATION = "tracker.wsgi.application"
 
