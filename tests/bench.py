@@ -82,6 +82,11 @@ STAFF_PAGES = (
     ("spreadsheet import form", "/admin/agreements/document/import/", False),
     # The admin pass (issue 19): every changelist plain, searched and with two
     # filters; a document's change form; the one with 50 actions; a deep page.
+    # First the floor of any admin page: the home page (the site's chrome and the
+    # models' list) and the documents' changelist with no row (its filters, search
+    # box and actions, but no row to render).
+    ("admin: home", "/admin/", False),
+    ("admin: documents, no match", "/admin/agreements/document/?q=zqxjv", False),
     ("admin: documents", "/admin/agreements/document/", False),
     ("admin: documents, search", "/admin/agreements/document/?q={word}", False),
     (
@@ -140,6 +145,7 @@ STAFF_PAGES = (
         "/admin/agreements/progressupdate/?about=action&confidence__exact=reported",
         False,
     ),
+    ("admin: topics", "/admin/agreements/topic/", False),
 )
 
 
