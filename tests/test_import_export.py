@@ -9,6 +9,8 @@ from http import HTTPStatus
 import pytest
 import tablib
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -170,6 +172,47 @@ def test_bodies_are_matched_by_short_and_former_names_and_never_invented(registe
     assert errors[4]["party_2_body"] == ["No country is called or coded “XX”."]
     assert errors[5]["signed_country"] == ["No country is called or coded “Atlantis”."]
     assert Document.objects.count() == 0
+
+
+def test_bodies_sources_and_rules_cost_no_query_a_row(register, admin_user):
+    """The bodies' names are read once an import and the file's sources once; a
+    new document's citations and parties are made without looking for them; the
+    rules of a document are checked in Python (Document.clean), not by a query a
+    rule a row. So these queries do not grow with the rows."""
+
+    def queries_of(rows):
+        data = dataset(
+            *(
+                a_row(
+                    title=f"Memorandum number {number}",
+                    signed_on=f"2023-04-{10 + number}",  # not look-alikes
+                    party_2_body="Ministry of Culture and Tourism",
+                    source_url=f"https://example.org/{number % 2}",
+                )
+                for number in range(rows)
+            )
+        )
+        with CaptureQueriesContext(connection) as queries:
+            result = run(data, user=admin_user)
+        assert not result.has_errors() and not result.has_validation_errors()
+        sql = [query["sql"] for query in queries.captured_queries]
+        return {
+            "bodies": sum('FROM "agreements_body"' in q for q in sql),
+            "former names": sum('FROM "agreements_bodyname"' in q for q in sql),
+            "sources read": sum(
+                q.startswith('SELECT "agreements_source"') for q in sql
+            ),
+            "citations read": sum(
+                q.startswith('SELECT "agreements_documentcitation"')
+                or q.startswith('SELECT "agreements_partycitation"')
+                for q in sql
+            ),
+            "rules": sum('AS "_check"' in q for q in sql),
+        }
+
+    few, many = queries_of(2), queries_of(6)
+    assert few == many, (few, many)
+    assert few["rules"] == few["citations read"] == 0
 
 
 def test_one_bad_row_and_nothing_is_imported(register, admin_user):
