@@ -214,6 +214,8 @@ class DocumentResource(AllOrNothing):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.matcher = Matcher()
+        # sources by URL: read as each import starts, added to as rows name new ones
+        self._sources = {}
 
     # --- Export ---------------------------------------------------------------------
 
@@ -416,28 +418,24 @@ class DocumentResource(AllOrNothing):
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
-        # the file's sources already in the register, read at once
-        urls = (
-            {_text(url) for url in dataset["source_url"]}
-            if dataset.headers and ("source_url" in dataset.headers)
-            else set()
-        )
+        # the file's sources already in the register, read at once (afresh for each
+        # import: a dry run's new sources were rolled back)
+        urls = set()
+        if "source_url" in (dataset.headers or ()):
+            urls = {_text(url) for url in dataset["source_url"]} - {""}
         self._sources = {
-            source.url: source for source in Source.objects.filter(url__in=urls - {""})
+            source.url: source for source in Source.objects.filter(url__in=urls)
         }
 
     def _source(self, row):
         """The row's source, by its URL: the register's, or one made for it (once
         for every row that names it)."""
         url = _text(row.get("source_url"))
-        sources = getattr(self, "_sources", None)
-        if sources is None:
-            sources = self._sources = {}
-        if url not in sources:
-            sources[url], _created = Source.objects.get_or_create(
+        if url not in self._sources:
+            self._sources[url], _created = Source.objects.get_or_create(
                 url=url, defaults={"publisher": _text(row.get("source_publisher"))}
             )
-        return sources[url]
+        return self._sources[url]
 
 
 # --- Events, bodies, sources ----------------------------------------------------------

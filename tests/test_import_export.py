@@ -15,7 +15,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from agreements.imports import DocumentResource
-from agreements.models import Document, PartyCitation, Source
+from agreements.models import Document, DocumentCitation, PartyCitation, Source
 from tests.factories import (
     BodyFactory,
     BodyNameFactory,
@@ -213,6 +213,24 @@ def test_bodies_sources_and_rules_cost_no_query_a_row(register, admin_user):
     few, many = queries_of(2), queries_of(6)
     assert few == many, (few, many)
     assert few["rules"] == few["citations read"] == 0
+
+
+def test_one_resource_may_run_the_dry_run_then_the_import(register, admin_user):
+    """The sources a dry run made were rolled back with it: the import that follows
+    on the same resource reads them afresh instead of citing rows that are gone."""
+    resource = DocumentResource()
+    data = dataset(
+        a_row(), a_row(title="Memorandum on culture", signed_on="2023-04-11")
+    )
+    for dry_run in (True, False):
+        result = resource.import_data(
+            data, dry_run=dry_run, use_transactions=True, user=admin_user
+        )
+        assert not result.has_errors() and not result.has_validation_errors()
+    (source,) = Source.objects.all()
+    assert source.url == "https://www.inform.kz/en/six-documents"
+    assert DocumentCitation.objects.filter(source=source).count() == 2
+    assert PartyCitation.objects.filter(source=source).count() == 4
 
 
 def test_one_bad_row_and_nothing_is_imported(register, admin_user):
