@@ -347,14 +347,16 @@ class DocumentResource(AllOrNothing):
                 body_ids=[body.pk for body in bodies],
             )
             if matches:
+                looks_like = "; ".join(
+                    f"“{m.document.title}” ({m.document.signed_on}, {m.document.slug})"
+                    for m in matches
+                )
                 errors["title"] = [
-                    "This looks like "
-                    + "; ".join(
-                        f"“{m.document.title}” ({m.document.signed_on}, "
-                        f"{m.document.slug})"
-                        for m in matches
+                    ValidationError(
+                        f"This looks like {looks_like}: put yes in not_a_duplicate "
+                        "if it is another document.",
+                        code="duplicate",  # the admin's dry run lists it as one
                     )
-                    + ": put yes in not_a_duplicate if it is another document."
                 ]
         if not instance.legal_status:
             instance.legal_status = Document.LegalStatus.SIGNED

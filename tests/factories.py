@@ -3,6 +3,7 @@
 import datetime
 
 import factory
+from django.contrib.auth import get_user_model
 from django_countries.data import COUNTRIES
 
 from agreements import models
@@ -284,6 +285,41 @@ class ReminderLogFactory(factory.django.DjangoModelFactory):
 
     recipient = factory.Sequence(lambda n: f"focal{n}@ministry.example.org")
     sent_on = datetime.date(2026, 11, 2)
+
+
+class SpreadsheetImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SpreadsheetImport
+
+    model = "agreements.document"
+    file_name = factory.Sequence(lambda n: f"memoranda-{n}.csv")
+    user = factory.LazyFunction(
+        lambda: get_user_model().objects.get_or_create(username="importer")[0]
+    )
+    state = models.SpreadsheetImport.State.REFUSED
+    totals = factory.LazyFunction(lambda: {"new": 1, "error": 1})
+    rows = factory.LazyFunction(
+        lambda: [
+            {
+                "number": 1,
+                "line": 2,
+                "status": "new",
+                "record": "A memorandum",
+                "object_id": None,
+                "changes": [],
+                "errors": [],
+            },
+            {
+                "number": 2,
+                "line": 3,
+                "status": "error",
+                "record": "A protocol",
+                "object_id": None,
+                "changes": [],
+                "errors": [["title", "Give one."]],
+            },
+        ]
+    )
 
 
 def bilateral_document(*, countries=("KZ", "AZ"), **kwargs):

@@ -183,6 +183,12 @@ ADMIN_CASES = [
         lambda o: o.recipient,
         read_only=True,
     ),
+    AdminCase(
+        models.SpreadsheetImport,
+        factories.SpreadsheetImportFactory,
+        lambda o: o.file_name,
+        read_only=True,
+    ),
 ]
 # Session, user, the register's generation, the topics' filter, count and rows (the
 # first view after a change), prefetches, and with a party country chosen the

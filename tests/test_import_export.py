@@ -338,32 +338,182 @@ def upload(client, rows):
     )
 
 
+def checked(client, rows):
+    """The result of checking ``rows`` in the admin: its ``SpreadsheetImport`` and
+    its page."""
+    from agreements.models import SpreadsheetImport
+
+    response = upload(client, rows)
+    assert response.status_code == HTTPStatus.FOUND
+    run = SpreadsheetImport.objects.latest("pk")
+    assert response["Location"] == reverse(
+        "admin:agreements_document_import_result", args=[run.pk]
+    )
+    return run, client.get(response["Location"])
+
+
+def page_text(response):
+    return response.content.decode().replace("&#x201C;", "“").replace("&#x201D;", "”")
+
+
 def test_the_admin_shows_the_dry_run_then_imports_on_confirmation(
     admin_client, register
 ):
-    response = upload(admin_client, [a_row()])
-    assert response.status_code == HTTPStatus.OK
-    assert "confirm_form" in response.context
+    run, page = checked(admin_client, [a_row()])
+    assert page.status_code == HTTPStatus.OK
+    assert run.state == "checked" and run.totals["new"] == 1
     assert not Document.objects.exists()
-    confirm = response.context["confirm_form"]
-    data = {name: confirm[name].value() for name in confirm.fields}
-    response = admin_client.post(
-        reverse("admin:agreements_document_process_import"), data
-    )
+    assert 'id="import-confirm"' in page.content.decode()
+    assert "Memorandum on cooperation in science" in page.content.decode()
+
+    response = admin_client.post(page.wsgi_request.path, {"confirm": "Import"})
     assert response.status_code == HTTPStatus.FOUND
+    assert response["Location"] == reverse("admin:agreements_document_changelist")
     assert Document.objects.count() == 1
+    run.refresh_from_db()
+    assert run.state == "imported" and run.imported_at is not None
+
+    # a second press imports nothing more and says why
+    again = admin_client.post(page.wsgi_request.path, follow=True)
+    assert "This file is not waiting to be imported." in again.content.decode()
+    assert Document.objects.count() == 1
+    assert 'id="import-confirm"' not in again.content.decode()
 
 
 def test_the_admin_lists_a_bad_rows_reason_and_offers_no_confirmation(
     admin_client, register
 ):
-    response = upload(admin_client, [a_row(), a_row(party_2_body="Ministry of Magic")])
-    assert response.status_code == HTTPStatus.OK
-    assert "confirm_form" not in response.context
-    assert "No body in the register is called “Ministry of Magic”" in (
-        response.content.decode()
-    ).replace("&#x201C;", "“").replace("&#x201D;", "”")
+    run, page = checked(
+        admin_client, [a_row(), a_row(party_2_body="Ministry of Magic")]
+    )
+    assert run.state == "refused"
+    assert run.totals == {**run.totals, "new": 1, "error": 1}
+    assert "No body in the register is called “Ministry of Magic”" in page_text(page)
+    assert 'id="import-confirm"' not in page.content.decode()
+    # the refused row is listed first: the page opens on the refused rows
+    assert "Memorandum on cooperation in science" in page_text(page)
+    assert page.context["shown"] == "problems"
+    assert [row["line"] for row in page.context["page_obj"]] == [3]
     assert not Document.objects.exists()
+    # a confirmation posted anyway imports nothing
+    admin_client.post(page.wsgi_request.path)
+    assert not Document.objects.exists()
+
+
+def test_a_row_like_a_document_in_the_register_is_listed_as_a_duplicate(
+    admin_client, register, admin_user
+):
+    run(dataset(a_row()), user=admin_user, dry_run=False)
+    result, page = checked(admin_client, [a_row()])
+    assert result.totals["duplicate"] == 1 and result.state == "refused"
+    (row,) = result.rows
+    assert row["status"] == "duplicate"
+    assert "This looks like “Memorandum on cooperation in science”" in page_text(page)
+    assert Document.objects.count() == 1
+
+
+def test_only_the_person_who_checked_a_file_imports_it(
+    admin_client, register, django_user_model
+):
+    run, page = checked(admin_client, [a_row()])
+    other = django_user_model.objects.create_superuser("bob", "bob@example.org", "x")
+    admin_client.force_login(other)
+    seen = admin_client.get(page.wsgi_request.path)
+    assert seen.status_code == HTTPStatus.OK
+    assert 'id="import-confirm"' not in seen.content.decode()
+    assert "who checked this file, can import it" in seen.content.decode()
+    refused = admin_client.post(page.wsgi_request.path)
+    assert refused.status_code == HTTPStatus.FORBIDDEN
+    assert not Document.objects.exists()
+
+
+def test_a_file_the_register_no_longer_accepts_imports_nothing(admin_client, register):
+    rows = [a_row(), a_row(title="Protocol on geology", signed_on="2023-04-11")]
+    run, page = checked(admin_client, rows)
+    assert run.state == "checked"
+    register["science_az"].delete()  # the register changes after the check
+    response = admin_client.post(page.wsgi_request.path, follow=True)
+    assert "Nothing was imported: the register changed since the check" in (
+        response.content.decode()
+    )
+    assert not Document.objects.exists()
+    run.refresh_from_db()
+    assert run.state == "refused" and run.totals["error"] == 2
+
+
+def test_a_checked_file_gone_from_the_server_is_said_so(admin_client, register):
+    import os
+    import tempfile
+
+    run, page = checked(admin_client, [a_row()])
+    os.remove(os.path.join(tempfile.gettempdir(), run.confirm_data["import_file_name"]))
+    response = admin_client.post(page.wsgi_request.path, follow=True)
+    assert response.status_code == HTTPStatus.OK
+    assert "The file is no longer on the server: upload it again." in (
+        response.content.decode()
+    )
+    assert not Document.objects.exists()
+    run.refresh_from_db()
+    assert run.state == "refused"
+
+
+def test_the_result_is_paged_and_filtered_and_its_queries_do_not_grow(
+    admin_client, register
+):
+    rows = [
+        a_row(title=f"Memorandum number {n}", signed_on=f"2020-01-{n + 1:02d}")
+        for n in range(3)
+    ]
+    small, _page = checked(admin_client, rows[:1])
+    large, _page = checked(admin_client, rows)
+    urls = {
+        run: reverse("admin:agreements_document_import_result", args=[run.pk])
+        for run in (small, large)
+    }
+    counts = {}
+    for run, url in urls.items():
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_client.get(url).status_code == HTTPStatus.OK
+        counts[run.pk] = len(queries)
+    assert counts[small.pk] == counts[large.pk]
+
+    # two rows a page: the third row is on page 2
+    from agreements.admin.spreadsheets import SpreadsheetMixin
+
+    SpreadsheetMixin.result_per_page, per_page = 2, SpreadsheetMixin.result_per_page
+    try:
+        second = admin_client.get(urls[large], {"page": "2"})
+        assert [r["line"] for r in second.context["page_obj"]] == [4]
+        # bad input is no error: a page that is not a number is the first
+        for bad in ({"page": "x"}, {"page": "99"}, {"status": "<b>"}):
+            response = admin_client.get(urls[large], bad)
+            assert response.status_code == HTTPStatus.OK
+        new = admin_client.get(urls[large], {"status": "new"})
+        assert new.context["page_obj"].paginator.count == 3
+        errors = admin_client.get(urls[large], {"status": "error"})
+        assert "No row has this result." in errors.content.decode()
+    finally:
+        SpreadsheetMixin.result_per_page = per_page
+
+
+def test_a_result_is_found_only_under_its_own_records(admin_client, register):
+    run, _page = checked(admin_client, [a_row()])
+    url = reverse("admin:agreements_body_import_result", args=[run.pk])
+    assert admin_client.get(url).status_code == HTTPStatus.NOT_FOUND
+    missing = reverse("admin:agreements_document_import_result", args=[run.pk + 1])
+    assert admin_client.get(missing).status_code == HTTPStatus.NOT_FOUND
+
+
+def test_the_imports_are_listed_with_their_results(admin_client, register):
+    run, _page = checked(admin_client, [a_row()])
+    response = admin_client.get(
+        reverse("admin:agreements_spreadsheetimport_changelist")
+    )
+    assert response.status_code == HTTPStatus.OK
+    text = response.content.decode()
+    assert "documents.csv" in text and "new: 1" in text
+    assert reverse("admin:agreements_document_import_result", args=[run.pk]) in text
+    assert "add/" not in text.split('id="changelist"')[-1]
 
 
 @pytest.mark.parametrize("file_format", ["", "xlsx"])
@@ -484,3 +634,10 @@ def test_each_import_page_links_its_template(admin_client, model):
 def test_an_unknown_event_is_the_rows_error(register):
     result = run(dataset(a_row(event="no-such-visit")))
     assert errors_of(result)[1]["event"] == ["No event has the slug “no-such-visit”."]
+
+
+@pytest.mark.parametrize("name", ["Editors", "Publishers"])
+def test_the_staff_groups_see_the_list_of_imports(name):
+    group = Group.objects.get(name=name)
+    assert group.permissions.filter(codename="view_spreadsheetimport").exists()
+    assert not group.permissions.filter(codename="change_spreadsheetimport").exists()

@@ -28,6 +28,7 @@ from .followup import (
     ReminderLog,
     ReminderLogManager,
 )
+from .imports import SpreadsheetImport
 from .register import (
     Body,
     BodyName,
@@ -98,6 +99,7 @@ __all__ = [
     "RelationManager",
     "Source",
     "SourceManager",
+    "SpreadsheetImport",
     "Topic",
     "TopicManager",
     "Attachment",
