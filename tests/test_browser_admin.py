@@ -248,6 +248,17 @@ def test_staff_enter_a_signing_package_and_see_it_on_the_public_site(page):
     page.locator("#id_rows-1-kind").select_option("memorandum")
     pick(page, "id_rows-1-first_body", "Culture of Kazakhstan")
     pick(page, "id_rows-1-second_body", "Culture of Azerbaijan")
+    # the page offers 8 rows; one more is added in place, and what is typed stays
+    expect(page.locator(".package-row")).to_have_count(8)
+    page.get_by_role("button", name="Add a row").click()
+    expect(page.locator("#row-9")).to_contain_text("Document 9")
+    expect(page.locator("#id_rows-0-title")).to_have_value(
+        "Memorandum on cooperation in science"
+    )
+    page.locator("#id_rows-8-title").fill("Agreement on geological research")
+    page.locator("#id_rows-8-kind").select_option("agreement")
+    pick(page, "id_rows-8-first_body", "Science of Kazakhstan")
+    pick(page, "id_rows-8-second_body", "Science of Azerbaijan")
     page.get_by_role("button", name="Save the package").click()
 
     # the second row looks like a document already recorded: nothing saved yet
@@ -261,8 +272,8 @@ def test_staff_enter_a_signing_package_and_see_it_on_the_public_site(page):
     row.get_by_label("Not a duplicate").check()
     page.get_by_role("button", name="Save the package").click()
 
-    expect(page.locator(".messagelist")).to_contain_text("2 documents added")
-    assert Event.objects.get(pk=event.pk).documents.count() == 2
+    expect(page.locator(".messagelist")).to_contain_text("3 documents added")
+    assert Event.objects.get(pk=event.pk).documents.count() == 3
     assert Source.objects.count() == 1  # the one cited, nothing invented
     page.goto(event.get_absolute_url())
     expect(

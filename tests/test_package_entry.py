@@ -74,13 +74,14 @@ def test_the_page_starts_from_the_event(admin_client, package):
     form = response.context["package"]
     assert form.initial["signed_on"] == DAY
     assert form.initial["signed_city"] == "Astana"
-    assert len(response.context["rows"].forms) == 8
-    assert (
-        len(admin_client.get(package["url"], {"rows": 20}).context["rows"].forms) == 20
-    )
-    assert (
-        len(admin_client.get(package["url"], {"rows": "x"}).context["rows"].forms) == 8
-    )
+    # the rows are made in the browser from the one row template the page holds
+    assert response.context["rows"].forms == []
+    assert 'id="package-row-template"' in response.content.decode()
+    assert 'name="rows-__prefix__-title"' in response.content.decode()
+    assert 'data-rows="8"' in response.content.decode()
+    for asked, offered in (("20", 20), ("x", 8), ("0", 1), ("500", 50)):
+        response = admin_client.get(package["url"], {"rows": asked})
+        assert response.context["wanted_rows"] == offered
     change = reverse("admin:agreements_event_change", args=[package["event"].pk])
     assert package["url"] in admin_client.get(change).content.decode()
 
@@ -256,3 +257,39 @@ def test_a_new_event_goes_straight_to_its_package(admin_client):
     assert response["Location"] == reverse(
         "admin:agreements_event_package", args=[event.pk]
     )
+
+
+def test_a_refused_package_comes_back_with_queries_that_do_not_grow_with_rows(
+    admin_client, package
+):
+    """The rows sent back are rendered with their bodies read once for all rows."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (1, 3):
+        rows = [row(package, n, f"Memorandum number {n}") for n in range(size)]
+        rows.append({**row(package, 0, "Memorandum on sport"), "second_body": ""})
+        with CaptureQueriesContext(connection) as queries:
+            response = admin_client.post(package["url"], post_data(package, rows))
+        assert response.status_code == HTTPStatus.OK
+        assert "Nothing was saved" in response.content.decode()
+        # each body picked comes back picked, by its name
+        for body in package["az"][:size]:
+            assert f'<option value="{body.pk}" selected>{body}</option>' in (
+                response.content.decode()
+            )
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+    assert not Document.objects.exists()
+
+
+def test_a_body_that_is_not_in_the_register_is_a_clear_error(admin_client, package):
+    bad = {**row(package, 0, "Memorandum on youth"), "second_body": "999999"}
+    response = admin_client.post(package["url"], post_data(package, [bad]))
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["rows"].forms[0].errors == {
+        "second_body": [
+            "Select a valid choice. That choice is not one of the available choices."
+        ]
+    }
