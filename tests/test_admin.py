@@ -448,6 +448,46 @@ def test_document_changelist_counts_per_filter_choice_on_request(admin_client):
     assert "Azerbaijan (1)" in content
 
 
+def test_filters_with_many_choices_are_one_drop_down_that_keeps_the_list(
+    admin_client,
+):
+    """The countries and the years are offered as a form with a drop-down, not a
+    link each: the list's search, order and other filters go with it, not its page."""
+    import re
+
+    bilateral_document(countries=("KZ", "AZ"))
+    response = admin_client.get(
+        admin_url(models.Document, "changelist"),
+        {"q": "cooperation", "kind__exact": "memorandum", "o": "2", "p": "1"},
+    )
+    content = response.content.decode()
+    after = content.split('data-filter-title="party country"')[1]
+    form = re.search(
+        r'<form method="get" class="filter-select">(.*?)</form>', after, re.S
+    ).group(1)
+    assert re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', form) == [
+        ("q", "cooperation"),
+        ("kind__exact", "memorandum"),
+        ("o", "2"),
+    ]
+    assert '<select name="party_country"' in form
+    assert '<option value="KZ">Kazakhstan</option>' in form
+    assert "?party_country=KZ" not in content  # no link a choice
+    # the year of signature too; the kinds stay links
+    assert '<select name="year"' in content
+    assert "kind__exact=treaty" in content
+    # the form's "All" is an empty value: the whole list, not an error
+    everything = admin_client.get(
+        admin_url(models.Document, "changelist"), {"party_country": ""}
+    )
+    assert everything.status_code == HTTPStatus.OK
+    assert everything.context["cl"].result_count == 1
+    chosen = admin_client.get(
+        admin_url(models.Document, "changelist"), {"party_country": "KZ"}
+    )
+    assert '<option value="KZ" selected>Kazakhstan</option>' in chosen.content.decode()
+
+
 def test_party_country_filter_lists_only_countries_with_parties(admin_client):
     bilateral_document(countries=("KZ", "AZ"))
     BodyFactory(country=CountryFactory(code="TR"))  # a body, but no party

@@ -6,6 +6,8 @@ fieldsets that hold an error.
 Runs in Debian's Chromium against the live server, as ``test_browser.py`` does.
 """
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
@@ -365,4 +367,22 @@ def test_staff_search_for_a_signatory_and_open_the_document_found(page):
     expect(table).to_contain_text("Actions (1)")
     table.get_by_role("link", name=action.title).click()
     expect(page.locator("#id_title_en_gb")).to_have_value(action.title)
+    assert page.js_errors == []
+
+
+def test_staff_narrow_the_list_by_a_country_from_its_drop_down(page):
+    """A filter with many choices is a drop-down: choosing a country shows its
+    documents at once, and the search typed before stays."""
+    bilateral_document(title="Memorandum on wind energy", countries=("KZ", "AZ"))
+    bilateral_document(title="Memorandum on solar energy", countries=("UZ", "TR"))
+    log_in(page, "dana")
+    page.goto(reverse("admin:agreements_document_changelist") + "?q=energy")
+    page.get_by_label("Party country").select_option("UZ")
+    expect(page).to_have_url(re.compile(r"party_country=UZ"))
+    expect(page).to_have_url(re.compile(r"q=energy"))
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows).to_contain_text("Memorandum on solar energy")
+    expect(page.get_by_label("Party country")).to_have_value("UZ")
+    page.screenshot(path=screenshot_dir() / "admin-filter-drop-down.png")
     assert page.js_errors == []

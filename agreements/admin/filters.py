@@ -22,7 +22,12 @@ from ..models import (
 )
 from ..models.followup import DUE_SOON_DAYS
 from ..selectors import from_country
-from .changelists import CachedLookupsMixin, YearFilter, request_stamp
+from .changelists import (
+    CachedLookupsMixin,
+    SelectFilterMixin,
+    YearFilter,
+    request_stamp,
+)
 
 # Enough to choose from at a glance; older events are reached by search or by the
 # "documents" link on the event's page.
@@ -35,7 +40,7 @@ PUBLISHERS_IN_FILTER = 20
 # --- List filters ---------------------------------------------------------------------
 
 
-class PartyCountryFilter(CachedLookupsMixin, admin.SimpleListFilter):
+class PartyCountryFilter(SelectFilterMixin, CachedLookupsMixin, admin.SimpleListFilter):
     """Documents with a party from a country; lists only countries that have parties."""
 
     title = _("party country")
@@ -265,7 +270,7 @@ class PublisherFilter(CachedLookupsMixin, admin.SimpleListFilter):
         return queryset
 
 
-class BodyCountryFilter(CachedLookupsMixin, admin.SimpleListFilter):
+class BodyCountryFilter(SelectFilterMixin, CachedLookupsMixin, admin.SimpleListFilter):
     """Bodies by country; lists only countries that have bodies."""
 
     title = _("country")
