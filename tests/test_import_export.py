@@ -372,6 +372,14 @@ def test_the_admin_shows_the_dry_run_then_imports_on_confirmation(
     assert Document.objects.count() == 1
     run.refresh_from_db()
     assert run.state == "imported" and run.imported_at is not None
+    # its page now links each row to the record it made
+    document = Document.objects.get()
+    imported = admin_client.get(page.wsgi_request.path)
+    assert (
+        reverse("admin:agreements_document_change", args=[document.pk])
+        in imported.content.decode()
+    )
+    assert "Imported" in imported.content.decode()
 
     # a second press imports nothing more and says why
     again = admin_client.post(page.wsgi_request.path, follow=True)
@@ -512,6 +520,7 @@ def test_the_imports_are_listed_with_their_results(admin_client, register):
     assert response.status_code == HTTPStatus.OK
     text = response.content.decode()
     assert "documents.csv" in text and "new: 1" in text
+    assert '<td class="field-records">Documents</td>' in text  # by name
     assert reverse("admin:agreements_document_import_result", args=[run.pk]) in text
     assert "add/" not in text.split('id="changelist"')[-1]
 

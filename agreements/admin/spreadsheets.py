@@ -12,6 +12,7 @@ imports the file that was checked, once, and only for the person who checked it.
 
 import logging
 
+from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.paginator import Paginator
@@ -28,6 +29,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
@@ -81,8 +83,9 @@ def _row_errors(row_result, invalid):
     return "error", [["", str(error.error)] for error in row_result.errors]
 
 
-def result_rows(result):
-    """The library's ``Result`` as the rows ``SpreadsheetImport`` keeps."""
+def result_rows(result, *, saved=False):
+    """The library's ``Result`` as the rows ``SpreadsheetImport`` keeps; ``saved``:
+    the import's own (its new records exist, and are linked), not the check's."""
     headers = list(result.diff_headers)
     record_column = next((c for c in RECORD_COLUMNS if c in headers), None)
     invalid = {row.number: row for row in result.invalid_rows}
@@ -99,7 +102,10 @@ def result_rows(result):
                 record = str(values[headers.index(record_column)] or "")
         elif row_result.is_update():
             changes = _changed_columns(headers, row_result.diff)
-        existing = row_result.import_type in (RowResult.IMPORT_TYPE_UPDATE, "skip")
+        linked = [RowResult.IMPORT_TYPE_UPDATE, RowResult.IMPORT_TYPE_SKIP]
+        if saved:
+            linked.append(RowResult.IMPORT_TYPE_NEW)
+        existing = row_result.import_type in linked
         rows.append(
             {
                 "number": number,
@@ -280,10 +286,11 @@ class SpreadsheetMixin(ImportExportMixin):
         run = getattr(request, "spreadsheet_import", None)
         if run is None:
             return super().process_result(result, request)
-        rows = result_rows(result)
+        refused = result.has_errors() or result.has_validation_errors()
+        rows = result_rows(result, saved=not refused)
         run.rows, run.totals = rows, row_totals(rows)
         run.file_errors = [str(error.error) for error in result.base_errors]
-        if result.has_errors() or result.has_validation_errors():
+        if refused:
             run.state = SpreadsheetImport.State.REFUSED
             run.save()
             messages.error(
@@ -342,14 +349,14 @@ class SpreadsheetImportAdmin(admin.ModelAdmin):
     """Every file checked for import: who, when, what it held and whether it was
     imported, each with its rows' result. Only the import writes it."""
 
-    list_display = ("file_name", "model", "user", "checked_at", "state", "rows_link")
+    list_display = ("file_name", "records", "user", "checked_at", "state", "rows_link")
     list_filter = ("state", "model")
     list_select_related = ("user",)
     search_fields = ("file_name",)
     show_full_result_count = False
     fields = readonly_fields = (
         "file_name",
-        "model",
+        "records",
         "user",
         "checked_at",
         "state",
@@ -360,6 +367,14 @@ class SpreadsheetImportAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # the list and the record's page say how many rows, not which
         return super().get_queryset(request).defer("rows", "confirm_data")
+
+    @admin.display(description=_("records"), ordering="model")
+    def records(self, run):
+        try:
+            model = apps.get_model(run.model)
+        except LookupError:
+            return run.model
+        return capfirst(model._meta.verbose_name_plural)
 
     @admin.display(description=_("rows"))
     def rows_link(self, run):
