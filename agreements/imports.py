@@ -9,7 +9,15 @@ in the register (``agreements.duplicates``) is an error too, unless its
 "not a duplicate" column says yes. The admin's dry run lists every row's result
 before anything is saved; the import is all or nothing (one transaction); each
 document saved is in its history; an editor's import makes drafts.
+
+The records an import makes (documents, their parties, citations and new sources) get
+their history records in bulk at the end of the import, a few inserts for the whole
+file (django-simple-history's ``bulk_history_create``), rather than one insert each as
+they are saved; a dry run, rolled back, writes none. A record the import changes gets
+its history as it is saved, as anywhere else.
 """
+
+from collections import defaultdict
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -216,6 +224,15 @@ class DocumentResource(AllOrNothing):
         self.matcher = Matcher()
         # sources by URL: read as each import starts, added to as rows name new ones
         self._sources = {}
+        # the records made, by model, whose history is written at the end
+        self._made = defaultdict(list)
+
+    def _make(self, record):
+        """Save the new ``record`` now and its history with the others, at the end."""
+        record.skip_history_when_saving = True
+        record.save()
+        self._made[type(record)].append(record)
+        return record
 
     # --- Export ---------------------------------------------------------------------
 
@@ -375,6 +392,7 @@ class DocumentResource(AllOrNothing):
             instance.is_published = publish
             instance.published_by = user if publish else None
             instance.published_at = timezone.now() if publish else None
+            instance.skip_history_when_saving = True  # written in bulk (after_import)
         # an existing document keeps its publication: publishers change it on its page
 
     def after_save_instance(self, instance, row, **kwargs):
@@ -385,9 +403,11 @@ class DocumentResource(AllOrNothing):
         # A new document has no citations or parties yet: they are made without
         # looking for them first (a query and a savepoint fewer each).
         new = instance._import_new
+        if new:
+            self._made[Document].append(instance)
         citation = {"document": instance, "source": source, "claim": "signing"}
         if new:
-            DocumentCitation.objects.create(**citation, confidence=confidence)
+            self._make(DocumentCitation(**citation, confidence=confidence))
         else:
             DocumentCitation.objects.get_or_create(
                 **citation, defaults={"confidence": confidence}
@@ -400,8 +420,13 @@ class DocumentResource(AllOrNothing):
             party = existing.get(side)
             made = party is None
             if made:
-                party = Party.objects.create(
-                    document=instance, body=body, order=side, signatory_name=signatory
+                party = self._make(
+                    Party(
+                        document=instance,
+                        body=body,
+                        order=side,
+                        signatory_name=signatory,
+                    )
                 )
             elif (party.body_id, party.signatory_name) != (body.pk, signatory):
                 party.body, party.signatory_name = body, signatory
@@ -412,7 +437,7 @@ class DocumentResource(AllOrNothing):
                 "claim": "signatory" if signatory else "party",
             }
             if made:
-                PartyCitation.objects.create(**cited, confidence=confidence)
+                self._make(PartyCitation(**cited, confidence=confidence))
             else:
                 PartyCitation.objects.get_or_create(
                     **cited, defaults={"confidence": confidence}
@@ -428,14 +453,29 @@ class DocumentResource(AllOrNothing):
         self._sources = {
             source.url: source for source in Source.objects.filter(url__in=urls)
         }
+        self._made = defaultdict(list)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        made, self._made = self._made, defaultdict(list)
+        if kwargs.get("dry_run") or result.has_errors() or result.invalid_rows:
+            return  # rolled back: no history to write
+        for model, records in made.items():
+            model.history.bulk_history_create(
+                records,
+                batch_size=500,
+                default_user=kwargs.get("user"),
+                default_change_reason="spreadsheet import",
+            )
 
     def _source(self, row):
         """The row's source, by its URL: the register's, or one made for it (once
         for every row that names it)."""
         url = _text(row.get("source_url"))
         if url not in self._sources:
-            self._sources[url], _created = Source.objects.get_or_create(
-                url=url, defaults={"publisher": _text(row.get("source_publisher"))}
+            # not in the register as the import started (before_import read them)
+            self._sources[url] = self._make(
+                Source(url=url, publisher=_text(row.get("source_publisher")))
             )
         return self._sources[url]
 

@@ -148,6 +148,36 @@ def test_the_import_makes_documents_with_parties_sources_and_history(
     assert PartyCitation.objects.filter(party__document=document).count() == 2
     (record,) = document.history.all()
     assert record.history_change_reason == "spreadsheet import"
+    assert record.history_type == "+" and record.history_user == admin_user
+    assert record.title == document.title and record.slug == document.slug
+    # every record the import made has its history: who, why, as saved
+    made = [*parties, citation, citation.source, *PartyCitation.objects.all()]
+    for obj in made:
+        (entry,) = obj.history.all()
+        assert (
+            entry.history_type,
+            entry.history_user,
+            entry.history_change_reason,
+        ) == (
+            "+",
+            admin_user,
+            "spreadsheet import",
+        ), obj
+    assert parties[0].history.get().signatory_name == "Sayasat Nurbek"
+
+
+def test_a_dry_run_and_a_refused_import_write_no_history(register, admin_user):
+    from agreements.models import Party
+
+    run(dataset(a_row()), user=admin_user)  # a dry run
+    run(
+        dataset(a_row(), a_row(title="Protocol", party_2_body="Ministry of Magic")),
+        user=admin_user,
+        dry_run=False,
+    )
+    assert not Document.history.exists()
+    assert not Party.history.exists()
+    assert not Source.history.exists()
 
 
 def test_bodies_are_matched_by_short_and_former_names_and_never_invented(register):
