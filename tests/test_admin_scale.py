@@ -235,7 +235,7 @@ def test_pages_past_the_cap_are_refused_with_a_message(admin_client, settings):
 
 
 def test_the_pagination_offers_no_page_past_the_cap(admin_client, monkeypatch):
-    from agreements.admin.register import DocumentAdmin
+    from agreements.admin.documents import DocumentAdmin
 
     monkeypatch.setattr(DocumentAdmin, "max_pages", 2)
     monkeypatch.setattr(DocumentAdmin, "list_per_page", 2)

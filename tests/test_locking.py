@@ -320,7 +320,7 @@ def _record_while_saving(monkeypatch, admin_class, record):
 def test_an_update_recorded_while_the_document_is_saved_is_kept(
     admin_client, monkeypatch
 ):
-    from agreements.admin.register import DocumentAdmin
+    from agreements.admin.documents import DocumentAdmin
     from agreements.followup.services import record_update
 
     document = bilateral_document()
@@ -382,7 +382,7 @@ def test_an_update_recorded_while_the_action_is_saved_is_kept(
 def test_an_update_recorded_while_the_document_form_adds_an_action_is_kept(
     admin_client, monkeypatch
 ):
-    from agreements.admin.register import DocumentAdmin
+    from agreements.admin.documents import DocumentAdmin
     from agreements.followup.services import record_update
     from agreements.models import Action
     from tests.factories import ActionFactory
