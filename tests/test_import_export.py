@@ -520,6 +520,8 @@ def test_the_result_is_paged_and_filtered_and_its_queries_do_not_grow(
 
     SpreadsheetMixin.result_per_page, per_page = 2, SpreadsheetMixin.result_per_page
     try:
+        first = admin_client.get(urls[large])
+        assert 'href="?page=2"' in first.content.decode()
         second = admin_client.get(urls[large], {"page": "2"})
         assert [r["line"] for r in second.context["page_obj"]] == [4]
         # bad input is no error: a page that is not a number is the first
