@@ -682,3 +682,35 @@ def test_the_staff_groups_see_the_list_of_imports(name):
     group = Group.objects.get(name=name)
     assert group.permissions.filter(codename="view_spreadsheetimport").exists()
     assert not group.permissions.filter(codename="change_spreadsheetimport").exists()
+
+
+def test_a_check_shows_what_the_file_holds_as_text(admin_client, register):
+    """Titles, names and the file's own name are shown escaped on the check's page."""
+    rows = [
+        a_row(title="Memorandum <script>alert(1)</script>"),
+        a_row(title="Protocol", party_2_body="Ministry <img src=x onerror=alert(2)>"),
+    ]
+    text = io.StringIO()
+    writer = csv.DictWriter(text, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    file = io.BytesIO(text.getvalue().encode())
+    file.name = 'memoranda"><img src=x onerror=alert(3)>.csv'
+    response = admin_client.post(
+        reverse("admin:agreements_document_import"),
+        {"import_file": file, "format": "0", "resource": "0"},
+        follow=True,
+    )
+    assert response.status_code == HTTPStatus.OK
+    every_row = admin_client.get(response.wsgi_request.path, {"status": "all"})
+    for page in (response, every_row):
+        content = page.content.decode()
+        assert "<script>alert(" not in content
+        assert "<img src=x" not in content
+        assert "onerror=alert(3)&gt;.csv" in content  # the file's name, as text
+    assert "Memorandum &lt;script&gt;alert(1)&lt;/script&gt;" in (
+        every_row.content.decode()
+    )
+    assert "Ministry &lt;img src=x onerror=alert(2)&gt;" in response.content.decode()
+    listed = admin_client.get(reverse("admin:agreements_spreadsheetimport_changelist"))
+    assert "<img src=x" not in listed.content.decode()

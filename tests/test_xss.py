@@ -52,6 +52,7 @@ from tests.factories import (
     RelationFactory,
     ReminderLogFactory,
     SourceFactory,
+    SpreadsheetImportFactory,
     TopicFactory,
 )
 
@@ -85,8 +86,13 @@ def translated(model):
         return set()
 
 
+#: Text that staff send other than by typing it in a form: the name of a file they
+#: upload (kept with the spreadsheet's check, ``SpreadsheetImport``).
+SENT_BY_STAFF = {"agreements.SpreadsheetImport.file_name"}
+
+
 def text_fields(model):
-    """The fields of ``model`` that hold free text typed by staff.
+    """The fields of ``model`` that hold free text typed (or sent) by staff.
 
     Stored choices are left out (pages show their labels), and so are fields
     nobody types (``search_text`` is kept by database triggers) and the original
@@ -96,7 +102,7 @@ def text_fields(model):
         field
         for field in model._meta.concrete_fields
         if isinstance(field, db.CharField | db.TextField)
-        and field.editable
+        and (field.editable or f"{model._meta.label}.{field.name}" in SENT_BY_STAFF)
         and not field.choices
         and field.name not in translated(model)
     ]
@@ -241,6 +247,7 @@ def hostile():
     identifier = DocumentIdentifierFactory(document=document, source=source)
     attachment = AttachmentFactory(document=document, source=source)
     step = PartyStepFactory(party=party_kz, source=source)
+    spreadsheet_import = SpreadsheetImportFactory()
     records = [
         kz,
         topic,
@@ -266,6 +273,7 @@ def hostile():
         identifier,
         attachment,
         step,
+        spreadsheet_import,
     ]
     for record in records:
         with_payloads(record)
