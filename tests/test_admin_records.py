@@ -6,6 +6,7 @@ from http import HTTPStatus
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.urls import reverse
 
 from agreements import models
@@ -265,6 +266,23 @@ def test_source_search_by_url_title_or_publisher(admin_client, term):
     content = response.content.decode()
     assert change_url(source) in content
     assert change_url(other) not in content
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL")
+def test_source_search_reads_the_trigram_indexes_on_postgresql(admin_client):
+    """Each column the search reads has a trigram index in the form ``icontains``
+    asks, so a word is found without reading every source (migration 0023)."""
+    SourceFactory(url="https://kazinform.kz/news/123", publisher="Kazinform")
+    changelist = admin_client.get(
+        admin_url(models.Source, "changelist"), {"q": "kazinform"}
+    ).context["cl"]
+    with connection.cursor() as cursor:
+        # (a tiny table would be scanned; the point is that the indexes serve it)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    plan = changelist.queryset.explain()
+    for column in ("url", "title", "publisher"):
+        assert f"agreements_source_{column}_trgm" in plan
 
 
 # --- Editors --------------------------------------------------------------------------
