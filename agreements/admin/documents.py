@@ -280,7 +280,7 @@ class DocumentAdmin(
     )
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_parties()
+        return super().get_queryset(request).with_parties(names_only=True)
 
     def get_search_results(self, request, queryset, search_term):
         """The public search's index (``agreements.search``): every word, or its
