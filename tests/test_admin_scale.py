@@ -50,10 +50,18 @@ def sql_of(queries):
         "hydrogen",  # a word of the title
         "HYDRO",  # the start of a word, in capitals
         "водород",  # the title in Russian (a DocumentTitle)
+        "Z1900000123",  # an official identifier
+        "Turkistan",  # the place of signature
+        "electrolysers",  # a word of the summary
     ],
 )
 def test_document_search_finds_names_and_title_words(admin_client, term):
-    found = bilateral_document(title="Memorandum on green hydrogen")
+    found = bilateral_document(
+        title="Memorandum on green hydrogen",
+        signed_city="Turkistan",
+        summary="Pilot electrolysers in Mangystau.",
+    )
+    factories.DocumentIdentifierFactory(document=found, value="Z1900000123")
     factories.DocumentTitleFactory(
         document=found, language="ru", title="Меморандум о зелёном водороде"
     )

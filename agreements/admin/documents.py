@@ -191,9 +191,9 @@ class DocumentAdmin(
     # what the search box reads: see get_search_results
     search_fields = ("title",)
     search_help_text = _(
-        "Words of the title (in any language), of a party's name or short name, of a "
-        "signatory's name, of the place or of the summary; the start of a word is "
-        "enough."
+        "Words of the title (in any language), of an official identifier, of a "
+        "party's name or short name, of a signatory's name, of the place, of the "
+        "summary or of the text of its files; the start of a word is enough."
     )
     list_per_page = 50
     save_on_top = True
@@ -284,9 +284,10 @@ class DocumentAdmin(
 
     def get_search_results(self, request, queryset, search_term):
         """The public search's index (``agreements.search``): every word, or its
-        start, in the title, the titles in other languages, the parties' names, the
-        signatories, the place or the summary. One indexed condition on the
-        document's row, so no join and no ``DISTINCT``."""
+        start, in the title, the titles in other languages, the identifiers, the
+        parties' names, the signatories, the place, the summary or the text of the
+        files. Indexed conditions on the document's row, so no join and no
+        ``DISTINCT``."""
         text, _shortened = clean_query(search_term)
         if not text:
             return queryset, False
