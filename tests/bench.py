@@ -778,6 +778,7 @@ def render(name, args, pages, info, passes, static_debug):
             row += _cells(warm, path, args.timeout, p95=False)
         lines.append(row)
     lines += _staff_rows(info, uncached, warm, args.timeout)
+    lines += _floor_lines(info, uncached, warm)
     errors = [
         f"- {label}: {info['queries'][path]['error']}"
         for label, path in pages
@@ -840,6 +841,37 @@ def _staff_rows(info, uncached, warm, timeout):
                 row += " – | – |" + (" – | – |" if p95 else "")
         rows.append(row)
     return rows
+
+
+#: The admin's own floor: its home page, Django's page with the least on it (the
+#: site's chrome and the list of models, 5 queries).
+FLOOR_LABEL = "admin: home"
+
+
+def _floor_lines(info, uncached, warm):
+    """Each admin page's median against the admin's home page in the same run: what
+    a page costs above what every admin page costs (``FLOOR_LABEL``)."""
+    timed = next((p for p in (uncached, warm) if p and p.get("staff")), None)
+    floor = timed and timed["staff"].get(FLOOR_LABEL)
+    if not floor or not floor.timings:
+        return []
+    lines = [
+        "",
+        f"The admin's pages against its home page in the same pass ({FLOOR_LABEL}: "
+        f"{floor.median:.1f} ms, "
+        f"{floor.median / timed['results']['/healthz'].median:.1f}x /healthz):",
+        "",
+        "| page | median ms | median / admin home |",
+        "|---|--:|--:|",
+    ]
+    for label, _path, _cold in staff_pages(info):
+        result = timed["staff"].get(label)
+        if label == FLOOR_LABEL or not result or not result.timings:
+            continue
+        lines.append(
+            f"| {label} | {result.median:.1f} | {result.median / floor.median:.1f} |"
+        )
+    return lines
 
 
 # --- Exports: every published document as one file (agreements/exports.py) ----------

@@ -1,0 +1,47 @@
+"""The benchmark's report (``tests/bench.py``): what it computes from its timings."""
+
+from tests import bench
+
+PARAMS = {
+    key: 1
+    for key in (
+        "event",
+        "checked_import",
+        "word",
+        "signatory",
+        "document",
+        "fifty",
+        "place",
+        "publisher",
+        "year",
+    )
+}
+
+
+def timed(**medians):
+    """A pass whose pages took these medians (ms), by label; /healthz 2 ms."""
+    pages = {}
+    for label, ms in medians.items():
+        pages[label] = bench.PageResult()
+        pages[label].add(ms, 200, 1024)
+    healthz = bench.PageResult()
+    healthz.add(2.0, 200, 10)
+    return {"results": {"/healthz": healthz}, "staff": pages}
+
+
+def test_the_admin_pages_are_also_given_against_the_admin_home_page():
+    info = {"staff_params": PARAMS}
+    uncached = timed(**{"admin: home": 20.0, "admin: documents": 50.0})
+
+    lines = bench._floor_lines(info, uncached, None)
+
+    assert "(admin: home: 20.0 ms, 10.0x /healthz)" in lines[1]
+    assert "| admin: documents | 50.0 | 2.5 |" in lines
+    # the floor itself and the pages not timed have no row
+    assert not any(line.startswith("| admin: home |") for line in lines)
+    assert not any(line.startswith("| admin: events |") for line in lines)
+
+
+def test_without_the_home_page_there_is_no_such_table():
+    info = {"staff_params": PARAMS}
+    assert bench._floor_lines(info, timed(**{"admin: documents": 50.0}), None) == []
