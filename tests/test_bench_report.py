@@ -2,9 +2,9 @@
 
 from tests import bench
 
-PARAMS = {
-    key: 1
-    for key in (
+#: the ids the report's paths name (the probe's, in a real run)
+PARAMS = dict.fromkeys(
+    (
         "event",
         "checked_import",
         "word",
@@ -14,8 +14,9 @@ PARAMS = {
         "place",
         "publisher",
         "year",
-    )
-}
+    ),
+    1,
+)
 
 
 def timed(**medians):
