@@ -360,6 +360,68 @@ def test_change_form_query_count_does_not_grow_with_the_register(
     assert len(large) == len(small)
 
 
+def test_a_documents_rows_label_their_records_without_a_query_a_row(
+    admin_client, django_assert_max_num_queries
+):
+    """Each row's autocomplete (a citation's source, a relation's document) shows
+    the record the row was read with: as many queries with three rows as with
+    one, and each box names its own record."""
+    document = bilateral_document()
+    rows = []
+
+    def add_rows():
+        source = factories.SourceFactory(title=f"Report {len(rows)}")
+        other = bilateral_document(title=f"Earlier agreement {len(rows)}")
+        factories.DocumentCitationFactory(document=document, source=source)
+        factories.RelationFactory(from_document=document, to_document=other)
+        rows.append((source, other))
+
+    add_rows()
+    admin_client.get(change_url(document))  # what the process reads once
+    with django_assert_max_num_queries(CHANGE_FORM_MAX_QUERIES) as one:
+        admin_client.get(change_url(document))
+    add_rows(), add_rows()
+    with django_assert_max_num_queries(CHANGE_FORM_MAX_QUERIES) as three:
+        response = admin_client.get(change_url(document))
+
+    assert len(three) == len(one)
+    content = response.content.decode()
+    for source, other in rows:
+        assert f'<option value="{source.pk}" selected>{source}</option>' in content
+        assert f'<option value="{other.pk}" selected>{other}</option>' in content
+
+
+def test_a_box_whose_posted_record_differs_from_the_rows_looks_it_up():
+    """A refused save shows what was posted: a record the row was not read with
+    is read as the admin reads it, and labelled."""
+    from django import forms
+    from django.contrib import admin
+
+    from agreements.admin.widgets import LoadedAutocompleteSelect
+
+    stored, posted = factories.SourceFactory(), factories.SourceFactory()
+    field = forms.ModelChoiceField(
+        models.Source.objects.all(),
+        widget=LoadedAutocompleteSelect(
+            models.DocumentCitation._meta.get_field("source"), admin.site
+        ),
+    )
+    field.widget.loaded = {str(stored.pk): stored}
+
+    assert option_labels(field.widget, [str(stored.pk)]) == [str(stored)]
+    assert option_labels(field.widget, [str(posted.pk)]) == [str(posted)]
+    assert option_labels(field.widget, [""]) == []
+
+
+def option_labels(widget, value):
+    return [
+        option["label"]
+        for _group, options, _index in widget.optgroups("source", value)
+        for option in options
+        if option["value"] != ""
+    ]
+
+
 # --- Widgets --------------------------------------------------------------------------
 
 

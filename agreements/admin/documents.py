@@ -129,6 +129,10 @@ class RelationInline(VersionedInlineMixin, admin.TabularInline):
     verbose_name = _("relation to another document")
     verbose_name_plural = _("relations to other documents")
 
+    def get_queryset(self, request):
+        # a row's label names both documents (Relation.__str__)
+        return super().get_queryset(request).select_related("from_document")
+
 
 class DocumentCitationInline(VersionedInlineMixin, admin.TabularInline):
     model = DocumentCitation
@@ -337,7 +341,13 @@ class DocumentAdmin(
         follows: not as a submitted form says."""
         if obj is None or obj.pk is None:
             return False
-        return Document.objects.filter(pk=obj.pk, is_published=True).exists()
+        # read once a request (the form asks three times), when the record is first
+        # asked about: before the form sets what was posted on it
+        if not hasattr(obj, "stored_public"):
+            obj.stored_public = Document.objects.filter(
+                pk=obj.pk, is_published=True
+            ).exists()
+        return obj.stored_public
 
     def get_readonly_fields(self, request, obj=None):
         readonly = super().get_readonly_fields(request, obj)

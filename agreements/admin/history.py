@@ -16,6 +16,7 @@ from ..models import (
     PartyCitation,
 )
 from .dates import DateHintMixin
+from .widgets import LoadedAutocompleteMixin
 
 
 def format_moment(moment):
@@ -111,7 +112,7 @@ def related_history(document_id):
     return entries
 
 
-class HistoryAdmin(DateHintMixin, SimpleHistoryAdmin):
+class HistoryAdmin(LoadedAutocompleteMixin, DateHintMixin, SimpleHistoryAdmin):
     """History pages without reverting.
 
     A revert would write an old version straight over the record, past the services

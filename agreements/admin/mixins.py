@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import services
 from .dates import DateHintMixin
 from .history import HistoryContextHelper, format_moment
+from .widgets import LoadedAutocompleteMixin, show_loaded_records
 
 
 def admin_change_url(obj):
@@ -80,6 +81,7 @@ class VersionedAdminForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # model_to_dict() leaves out non-editable fields such as the version.
         self.initial.setdefault("version", self.instance.version)
+        show_loaded_records(self)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -178,6 +180,7 @@ class VersionedInlineForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk is not None:
             self.initial.setdefault("row_version", self.instance.version)
+        show_loaded_records(self)
 
     def has_changed(self):
         return any(name != "row_version" for name in self.changed_data)
@@ -220,11 +223,21 @@ class VersionedInlineFormSet(BaseInlineFormSet):
         return super().save_existing(form, obj, commit=commit)
 
 
-class VersionedInlineMixin(DateHintMixin):
-    """For an ``InlineModelAdmin`` of a model with a version."""
+class VersionedInlineMixin(LoadedAutocompleteMixin, DateHintMixin):
+    """For an ``InlineModelAdmin`` of a model with a version. Its rows are read with
+    the records their autocompletes name, which label them without a query a box."""
 
     form = VersionedInlineForm
     formset = VersionedInlineFormSet
+
+    def get_queryset(self, request):
+        opts = self.model._meta
+        records = [
+            name
+            for name in self.get_autocomplete_fields(request)
+            if opts.get_field(name).many_to_one
+        ]
+        return super().get_queryset(request).select_related(*records)
 
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
