@@ -285,6 +285,37 @@ def test_source_search_reads_the_trigram_indexes_on_postgresql(admin_client):
         assert f"agreements_source_{column}_trgm" in plan
 
 
+def test_without_pg_trgm_the_sources_search_migration_warns_and_goes_on():
+    """A database user who may not create the extension gets a warning, not a
+    failed migration; no index is attempted without it."""
+    import importlib
+    import warnings
+
+    from django.db import DatabaseError
+
+    migration = importlib.import_module(
+        "agreements.migrations.0023_source_search_trigrams"
+    )
+    executed = []
+
+    class Editor:
+        class connection:  # noqa: N801 (a stand-in for the schema editor's)
+            vendor = "postgresql"
+            alias = "default"
+
+        def execute(self, sql):
+            if sql.startswith("CREATE EXTENSION"):
+                raise DatabaseError("permission denied to create extension")
+            executed.append(sql)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        migration.create(None, Editor())
+
+    assert executed == []
+    assert "pg_trgm could not be created" in str(caught[0].message)
+
+
 # --- Editors --------------------------------------------------------------------------
 
 
