@@ -20,7 +20,7 @@ from tests.factories import (
     bilateral_document,
 )
 from tests.test_admin import (
-    EDITABLE_CASES,
+    ADMIN_CASES,
     admin_url,
     change_url,
     filter_choices,
@@ -339,7 +339,7 @@ def add_around(record, count):
 
 
 @pytest.mark.parametrize(
-    "case", EDITABLE_CASES, ids=[case.model.__name__ for case in EDITABLE_CASES]
+    "case", ADMIN_CASES, ids=[case.model.__name__ for case in ADMIN_CASES]
 )
 def test_change_form_query_count_does_not_grow_with_the_register(
     admin_client, django_assert_max_num_queries, case
