@@ -169,3 +169,21 @@ def test_a_user_who_published_or_recorded_is_not_deleted(
     assert "Cannot delete" in page.content.decode()
     assert response.status_code == HTTPStatus.OK
     assert django_user_model.objects.filter(pk=user.pk).exists()
+
+
+def test_a_past_version_naming_a_record_deleted_since_still_shows(admin_client):
+    """A document's first version names an event it was moved from and that was
+    deleted later: its page shows that version, the event's box empty."""
+    gone, kept = factories.EventFactory(), factories.EventFactory()
+    document = factories.DocumentFactory(event=gone)
+    document.event = kept
+    document.save()
+    gone_id = gone.pk
+    gone.delete()
+    first = document.history.order_by("history_date").first()
+
+    page = admin_client.get(history_url(document, first))
+
+    assert page.status_code == HTTPStatus.OK
+    assert first.event_id == gone_id
+    assert f'<option value="{gone_id}" selected' not in page.content.decode()

@@ -3,6 +3,7 @@ HTML ``datalist``), and an autocomplete that labels its record without a query."
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.core.exceptions import ObjectDoesNotExist
 
 #: How many publishers the source form suggests.
 PUBLISHERS_SUGGESTED = 500
@@ -67,7 +68,10 @@ def show_loaded_records(form):
         target = getattr(model_field, "target_field", None)
         if getattr(instance, model_field.attname, None) is None or target is None:
             continue
-        record = getattr(instance, name)
+        try:
+            record = getattr(instance, name)
+        except ObjectDoesNotExist:  # a past version's record, deleted since
+            continue
         widget.loaded = {str(getattr(record, target.attname)): record}
 
 
