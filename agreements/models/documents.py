@@ -85,21 +85,14 @@ class DocumentQuerySet(models.QuerySet):
         """Each document's parties in order, with their bodies, countries and former
         names, as lists: ``listed_parties``, and each body's
         ``listed_former_names`` (no queryset made per document and per body).
-
-        ``names_only``: only what a party's name at signing and its country's code
-        need (``Party.body_name_at_signing``), for a list of many documents that
-        shows no more of them (the admin's list: three records a party, each of
-        a few columns rather than all, a third of the list's time)."""
+        ``names_only``: only the columns of a party's name at signing and its
+        country's code (``Party.body_name_at_signing``), for a list showing no more."""
         from .register import former_names_prefetch
 
         parties = Party.objects.select_related("body__country")
         if names_only:
-            parties = parties.only(
-                "document",
-                "order",
-                "body__country__code",
-                *(f"body__{column}" for column in ("name", *language_columns("name"))),
-            )
+            names = (f"body__{name}" for name in ("name", *language_columns("name")))
+            parties = parties.only("document", "order", "body__country__code", *names)
         else:
             # a body's description (in every language) is for its own page
             parties = parties.defer(*(f"body__{column}" for column in BODY_DESCRIPTION))
