@@ -3,7 +3,6 @@ HTML ``datalist``), and an autocomplete that labels its record without a query."
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect
-from django.core.exceptions import ObjectDoesNotExist
 
 #: How many publishers the source form suggests.
 PUBLISHERS_SUGGESTED = 500
@@ -57,8 +56,9 @@ class LoadedAutocompleteSelect(AutocompleteSelect):
 
 def show_loaded_records(form):
     """Give each ``LoadedAutocompleteSelect`` of ``form`` the record its instance
-    already refers to (read with it: the admins' and inlines' querysets select
-    them), so the box's label needs no query."""
+    was read with (an inline's rows select them), so the box's label needs no
+    query. A record not read with the instance is left to the box, which reads it
+    only if the form is shown (not on a save that succeeds)."""
     instance = form.instance
     for name, field in form.fields.items():
         widget = getattr(field.widget, "widget", field.widget)  # the admin's wrapper
@@ -66,13 +66,11 @@ def show_loaded_records(form):
             continue
         model_field = widget.field
         target = getattr(model_field, "target_field", None)
-        if getattr(instance, model_field.attname, None) is None or target is None:
+        if target is None or not model_field.is_cached(instance):
             continue
-        try:
-            record = getattr(instance, name)
-        except ObjectDoesNotExist:  # a past version's record, deleted since
-            continue
-        widget.loaded = {str(getattr(record, target.attname)): record}
+        record = getattr(instance, name)
+        if record is not None:
+            widget.loaded = {str(getattr(record, target.attname)): record}
 
 
 class LoadedAutocompleteMixin:
