@@ -442,3 +442,18 @@ def test_widgets_render_from_jinja2_and_the_admins_own_templates_still_resolve()
         assert isinstance(renderer.get_template(name), Jinja2Template), name
     wrapper = renderer.get_template("admin/widgets/related_widget_wrapper.html")
     assert isinstance(wrapper, DjangoTemplate)
+
+
+def test_each_inline_builds_its_template_row_once(admin_client):
+    """The row "Add another" copies is asked for five times a page (media, uploads,
+    columns, the row, prepopulated fields); it is one form, built once."""
+    document = bilateral_document()
+    factories.DocumentCitationFactory(document=document)
+
+    response = admin_client.get(change_url(document))
+
+    formsets = [inline.formset for inline in response.context["inline_admin_formsets"]]
+    assert formsets
+    for formset in formsets:
+        assert formset.empty_form is formset.empty_form
+    assert 'name="citations-__prefix__-source"' in response.content.decode()

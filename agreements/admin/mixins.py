@@ -10,6 +10,7 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
@@ -211,6 +212,14 @@ class VersionedInlineFormSet(BaseInlineFormSet):
     """The rows of a versioned inline: each changed row claims its next version as it
     is saved (``services.claim_version``), and a row deleted after someone else
     changed it is refused, as a changed one is."""
+
+    @cached_property
+    def empty_form(self):
+        """The template row that "Add another" copies, built once: Django's
+        property builds it anew each time the page asks (its media, whether it
+        uploads, its columns, its row, its prepopulated fields: five forms an
+        inline, each copying its fields and widgets)."""
+        return super().empty_form
 
     def clean(self):
         super().clean()
