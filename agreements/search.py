@@ -17,7 +17,9 @@ finds ``Azərbaycan``):
 - SQLite's ``lower()`` and ``LIKE`` only fold ASCII, so the SQLite triggers call
   ``agreements_search_fold``, a Python function registered on every SQLite connection
   (``connection_created`` below), and the query folds its words with the same function.
-  Matching is by substring (``instr``) of every word; results keep the list's order.
+  Matching is by substring of every word, found through FTS5 trigram indexes of the
+  copies and of the files' texts (``agreements.trigrams``) for a word of three
+  characters or more, by ``instr`` otherwise; results keep the list's order.
 - PostgreSQL folds with ``lower()`` (under an ICU collation where the server has one, so
   it does not depend on the database's ``LC_CTYPE``) and matches every word as a prefix
   (``'қазақ':*``) through the GIN index; results are ordered by ``ts_rank``, with
@@ -76,6 +78,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Left, NullIf, Substr
 from django.db.models.signals import post_migrate, pre_migrate
 
+from . import trigrams
 from .expressions import EqualsAny, Instr
 
 #: The longest search the list accepts; longer input is cut and the reader told.
@@ -181,14 +184,15 @@ def too_many_words(text):
     return len(set(_WORD.findall(fold(text or "")))) > MAX_QUERY_WORDS
 
 
-def search_documents(queryset, text, *, texts=True):
+def search_documents(queryset, text, *, texts=True, page=True):
     """Documents matching every word of ``text``; best first on PostgreSQL.
 
     On PostgreSQL the queryset gets a ``search_rank`` alias and is ordered by it (a
     later ``order_by()`` still wins); on other databases the order is unchanged.
     ``texts=False`` leaves the attached texts out: each document's own copy only
-    (the admin's follow-up lists find an action by its document's title or parties,
-    and on SQLite reading every text by substring costs 0.7 s at 100,000 documents).
+    (the admin's follow-up lists find an action by its document's title or parties).
+    ``page=False``: the result is a set of ids for another query, not a list's page
+    (SQLite then looks the matches up by id; see ``trigrams.Unindexed``).
     """
     from .models import Attachment
 
@@ -212,7 +216,22 @@ def search_documents(queryset, text, *, texts=True):
             .alias(search_rank=SearchRank(F("search_vector"), query))
             .order_by("-search_rank", "-signed_on", "title", "pk")
         )
+    connection = connections[queryset.db]
     for index, word in enumerate(words):
+        if trigrams.usable(connection, word, skeleton(word)):
+            # through the trigram index (agreements.trigrams): the same matches
+            pk = f"_search_id_{index}"
+            matches = Q(
+                **{f"{pk}__in": trigrams.documents_holding(word, skeleton(word))}
+            )
+            if texts:
+                matches |= Q(
+                    **{f"{pk}__in": trigrams.documents_with_text_holding(word)}
+                )
+            column = trigrams.Unindexed("pk", output_field=BigIntegerField())
+            queryset = queryset.alias(**{pk: column if page else F("pk")})
+            queryset = queryset.filter(matches)
+            continue
         found, key = f"_search_word_{index}", f"_search_key_{index}"
         matches = Q(**{f"{found}__gt": 0}) | Q(**{f"{key}__gt": 0})
         if texts:
@@ -339,6 +358,7 @@ def register_sqlite_functions(connection):
 def _on_connection_created(sender, connection, **kwargs):
     if connection.vendor == "sqlite":
         register_sqlite_functions(connection)
+        trigrams.detect(connection)
 
 
 connection_created.connect(_on_connection_created, dispatch_uid="agreements_search")
@@ -728,6 +748,12 @@ def install_search_triggers(connection):
                 "UPDATE agreements_document "
                 f"SET search_text = {_sqlite_text_sql(tables)}"
             )
+            if trigrams.create_tables(cursor):
+                texts = "agreements_attachment" in tables
+                trigrams.fill(cursor, FOLD_FUNCTION, attachments=texts)
+                for statement in trigrams.triggers(FOLD_FUNCTION, texts).values():
+                    cursor.execute(statement)
+                setattr(connection, trigrams.ATTRIBUTE, True)
         elif connection.vendor == "postgresql":
             for statement in _pg_statements(connection, tables):
                 cursor.execute(statement)
@@ -744,7 +770,7 @@ def install_search_triggers(connection):
 def remove_search_triggers(connection):
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
-            for name in _sqlite_triggers():
+            for name in [*_sqlite_triggers(), *trigrams.trigger_names()]:
                 cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
         elif connection.vendor == "postgresql":
             cursor.execute("DROP INDEX IF EXISTS agreements_doc_search")
@@ -790,9 +816,14 @@ def ensure_search_triggers(connection):
         if connection.vendor == "sqlite":
             cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
             existing = dict(cursor.fetchall())
+            tables = _optional_tables(connection)
+            expected = _sqlite_triggers(tables)
+            if trigrams.create_tables(cursor):
+                texts = "agreements_attachment" in tables
+                expected |= trigrams.triggers(FOLD_FUNCTION, texts)
             expected = {
                 name: sql.replace("CREATE TRIGGER IF NOT EXISTS", "CREATE TRIGGER")
-                for name, sql in _sqlite_triggers(_optional_tables(connection)).items()
+                for name, sql in expected.items()
             }
             if all(existing.get(name) == sql for name, sql in expected.items()):
                 return False

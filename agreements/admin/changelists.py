@@ -238,7 +238,7 @@ def documents_matching(word):
     from ..models import Document
 
     return (
-        search_documents(Document.objects.all(), word, texts=False)
+        search_documents(Document.objects.all(), word, texts=False, page=False)
         .order_by()
         .values("pk")
     )
