@@ -416,3 +416,11 @@ def test_each_connection_prices_a_random_page_read_as_the_settings_say():
     with connection.cursor() as cursor:
         cursor.execute("SHOW random_page_cost")
         assert cursor.fetchone() == ("1.1",)
+
+
+@postgres_only
+def test_each_connection_compiles_no_query_to_machine_code():
+    # tracker.settings: JIT compilation cost a search over every action 395 ms
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone() == ("off",)

@@ -281,14 +281,37 @@ def test_postgresql_binds_parameters_in_the_client_and_prices_random_reads_low()
     # settings only: nothing connects to db.example. Django's default: server-side
     # binding caps a query at 65,535 parameters. The planner's random page cost is
     # the one PostgreSQL's documentation gives for solid-state storage.
-    values = settings_with(DATABASE_URL=PG_URL)
+    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_JIT="server")
     assert values["DATABASE_OPTIONS"] == {"options": "-c random_page_cost=1.1"}
-    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="2")
+    values = settings_with(
+        DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="2", DJANGO_PG_JIT="server"
+    )
     assert values["DATABASE_OPTIONS"] == {"options": "-c random_page_cost=2"}
-    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="server")
+    values = settings_with(
+        DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="server", DJANGO_PG_JIT="server"
+    )
     assert values["DATABASE_OPTIONS"] == {}
     # SQLite has no such setting
     assert settings_with()["DATABASE_OPTIONS"] == {}
+
+
+def test_postgresql_compiles_no_query_to_machine_code_unless_asked():
+    # JIT compilation is for reports that run for minutes, not pages
+    values = settings_with(DATABASE_URL=PG_URL)
+    assert values["DATABASE_OPTIONS"] == {
+        "options": "-c random_page_cost=1.1 -c jit=off"
+    }
+    values = settings_with(DATABASE_URL=PG_URL, DJANGO_PG_JIT="on")
+    assert values["DATABASE_OPTIONS"] == {
+        "options": "-c random_page_cost=1.1 -c jit=on"
+    }
+    values = settings_with(
+        DATABASE_URL=PG_URL, DJANGO_PG_RANDOM_PAGE_COST="server", DJANGO_PG_JIT="server"
+    )
+    assert values["DATABASE_OPTIONS"] == {}
+    completed = run(["-c", PRINT_SETTINGS], DATABASE_URL=PG_URL, DJANGO_PG_JIT="fast")
+    assert completed.returncode != 0
+    assert "DJANGO_PG_JIT must be 'off', 'on' or 'server'" in completed.stderr
 
 
 def test_a_random_page_cost_that_is_not_a_number_is_refused():

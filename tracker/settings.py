@@ -181,6 +181,19 @@ if "postgresql" in DATABASES["default"]["ENGINE"] and _RANDOM_PAGE_COST != "serv
     _options["options"] = (
         f"{_options.get('options', '')} -c random_page_cost={_cost:g}".strip()
     )
+# PostgreSQL compiles a query to machine code (JIT) once its estimated cost passes
+# jit_above_cost, a compilation made for reports that run for minutes: an admin
+# search over every action, estimated high, spent 395 ms of its 817 compiling.
+# Pages here answer in milliseconds, so each connection turns it off;
+# DJANGO_PG_JIT=server keeps the server's own (docs/deployment.md).
+_JIT = env_str("DJANGO_PG_JIT", "off")
+if "postgresql" in DATABASES["default"]["ENGINE"] and _JIT != "server":
+    if _JIT not in ("on", "off"):
+        raise ImproperlyConfigured(
+            f"DJANGO_PG_JIT must be 'off', 'on' or 'server', not {_JIT!r}."
+        )
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit={_JIT}".strip()
 
 # App servers keep no state of their own: sessions live in the database, with or
 # without Redis, so staff can sign in and work while Redis is down (cached_db would
