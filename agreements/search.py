@@ -750,8 +750,10 @@ def install_search_triggers(connection):
             )
             if trigrams.create_tables(cursor):
                 texts = "agreements_attachment" in tables
-                trigrams.fill(cursor, FOLD_FUNCTION, attachments=texts)
-                for statement in trigrams.triggers(FOLD_FUNCTION, texts).values():
+                follow_up = trigrams.follow_up_ready(connection)
+                trigrams.fill(cursor, FOLD_FUNCTION, texts, follow_up)
+                statements = trigrams.triggers(FOLD_FUNCTION, texts, follow_up)
+                for statement in statements.values():
                     cursor.execute(statement)
                 setattr(connection, trigrams.ATTRIBUTE, True)
         elif connection.vendor == "postgresql":
@@ -820,7 +822,8 @@ def ensure_search_triggers(connection):
             expected = _sqlite_triggers(tables)
             if trigrams.create_tables(cursor):
                 texts = "agreements_attachment" in tables
-                expected |= trigrams.triggers(FOLD_FUNCTION, texts)
+                follow_up = trigrams.follow_up_ready(connection)
+                expected |= trigrams.triggers(FOLD_FUNCTION, texts, follow_up)
             expected = {
                 name: sql.replace("CREATE TRIGGER IF NOT EXISTS", "CREATE TRIGGER")
                 for name, sql in expected.items()

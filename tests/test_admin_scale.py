@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from agreements import models
+from agreements.admin import changelists
 from agreements.admin.changelists import MAX_PAGES
 from tests import factories
 from tests.factories import (
@@ -136,6 +137,86 @@ def test_action_and_update_search_read_the_documents_words_not_their_texts(
     assert listed(changelist(admin_client, models.Document, {"q": "bathymetric"})) == [
         document
     ]
+
+
+@pytest.fixture
+def follow_up():
+    """An action and its update, found by different words, beside others."""
+    document = bilateral_document(title="Agreement on seabed mapping")
+    action = ActionFactory(
+        document=document,
+        title="Open a laboratory",
+        description="Buy the microscopes",
+        responsible_bodies=[BodyFactory(name="Ministry of Energy")],
+        title_ru="Открыть лабораторию энергетики",
+    )
+    update = ProgressUpdateFactory(action=action, title="Laboratory opened")
+    other = ActionFactory(title="Hold a forum")
+    ProgressUpdateFactory(action=other, title="Forum held")
+    return action, update
+
+
+ON_POSTGRES = connection.vendor == "postgresql"
+
+
+@pytest.mark.parametrize(
+    "model, term, finds",
+    [
+        (models.Action, "laborat", True),  # its title
+        (models.Action, "microscopes", True),  # its description
+        (models.Action, "seabed", True),  # its document's words
+        (models.Action, "energy", True),  # a responsible body's name
+        (models.Action, "laboratory energy", True),  # two words, both needed
+        (models.Action, "laboratory forum", False),
+        (models.ProgressUpdate, "opened", True),  # its title
+        (models.ProgressUpdate, "laborat", True),  # its action's title
+        (models.ProgressUpdate, "seabed", True),  # its document's words
+        (models.ProgressUpdate, "nowhere", False),
+        # icontains folds Cyrillic case on PostgreSQL, not on SQLite (LIKE folds
+        # ASCII only); there the index, which folds every script, offers the row
+        # and the test refuses it, as every row's test would
+        (models.Action, "ЭНЕРГЕТИКИ", ON_POSTGRES),
+    ],
+)
+def test_a_word_looked_up_by_id_finds_what_testing_every_row_finds(
+    admin_client, follow_up, monkeypatch, model, term, finds
+):
+    """A word held by few rows is looked up by their ids, read through indexes
+    (``search_words``' ``holders``: trigram indexes on both databases); the rows
+    are those the list finds by testing each row, as it does for a common word."""
+    action, update = follow_up
+    expected = [action if model is models.Action else update] if finds else []
+    with CaptureQueriesContext(connection) as queries:
+        response = changelist(admin_client, model, {"q": term})
+    assert listed(response) == expected
+    assert any("UNION ALL" in sql for sql in sql_of(queries))
+
+    monkeypatch.setattr(changelists, "FEW_MATCHES", -1)  # every word row by row
+    with CaptureQueriesContext(connection) as queries:
+        response = changelist(admin_client, model, {"q": term})
+    assert listed(response) == expected
+    assert not any("UNION ALL" in sql for sql in sql_of(queries))
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="PostgreSQL's trigram indexes")
+def test_the_follow_up_texts_are_read_through_their_trigram_indexes():
+    """Migration 0024: the columns the actions' and updates' searches read."""
+    with connection.cursor() as cursor:
+        # (a tiny table would be scanned; the point is that the indexes serve it)
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    fields = [
+        f"{name}_{code}"
+        for name in ("title", "description")
+        for code in ("en_gb", "ru", "kk", "az")
+    ]
+    plan = models.Action.objects.filter(
+        changelists.contains_any(fields, "laboratory")
+    ).explain()
+    for field in fields:
+        assert f"action_{field}_trgm" in plan
+    plan = models.ProgressUpdate.objects.filter(title__icontains="opened").explain()
+    assert "progressupdate_title_trgm" in plan
 
 
 # --- Counts, deep pages ---------------------------------------------------------------
@@ -457,3 +538,46 @@ def test_each_inline_builds_its_template_row_once(admin_client):
     for formset in formsets:
         assert formset.empty_form is formset.empty_form
     assert 'name="citations-__prefix__-source"' in response.content.decode()
+
+
+def test_without_pg_trgm_the_follow_up_search_migration_warns_and_goes_on():
+    """Migration 0024 needs the extension 0023 may not have been allowed to make:
+    without it, a warning and no index; the search works as before."""
+    import importlib
+    import warnings
+
+    migration = importlib.import_module(
+        "agreements.migrations.0024_followup_search_trigrams"
+    )
+    executed = []
+
+    class Cursor:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, params=None):
+            executed.append(sql)
+
+        def fetchone(self):
+            return None  # pg_trgm is not installed
+
+    class Editor:
+        class connection:  # noqa: N801 (a stand-in for the schema editor's)
+            vendor = "postgresql"
+
+            @staticmethod
+            def cursor():
+                return Cursor()
+
+        def execute(self, sql):
+            executed.append(sql)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        migration.create(None, Editor())
+
+    assert not any("CREATE INDEX" in sql for sql in executed)
+    assert "pg_trgm is not installed" in str(caught[0].message)

@@ -8,10 +8,12 @@ from django.db import connection
 from agreements import search, trigrams
 from agreements.models import Attachment, Document
 from tests.factories import (
+    ActionFactory,
     AttachmentFactory,
     BodyFactory,
     DocumentFactory,
     PartyFactory,
+    ProgressUpdateFactory,
 )
 
 pytestmark = [
@@ -147,3 +149,34 @@ def test_migrate_refills_the_index_written_without_it(register):
 
     assert found("pipelines") == {"Agreement on pipelines"}
     assert search.ensure_search_triggers(connection) is False  # all in place
+
+
+def matches(index, word):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {index} WHERE {index} MATCH %s", [f'"{word}"']
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_follow_up_indexes_follow_actions_and_updates():
+    """The admin's actions' and updates' searches narrow their rows through these
+    (``admin.changelists.search_words``)."""
+    action = ActionFactory(title="Open a laboratory")
+    update = ProgressUpdateFactory(action=action, title="Laboratory opened")
+    assert matches(trigrams.ACTIONS, "laborat") == [action.pk]
+    assert matches(trigrams.UPDATES, "LABORAT") == [update.pk]  # any case
+
+    action.title_ru = "Открыть лабораторию"
+    action.description_az = "Laboratoriya açmaq"
+    action.save()
+    update.title = "Microscopes bought"
+    update.save()
+    assert matches(trigrams.ACTIONS, "ЛАБОРАТОР") == [action.pk]
+    assert matches(trigrams.ACTIONS, "açmaq") == [action.pk]
+    assert matches(trigrams.UPDATES, "microscope") == [update.pk]
+    assert matches(trigrams.UPDATES, "opened") == []
+
+    update.delete()
+    action.delete()
+    assert indexed(trigrams.ACTIONS) == indexed(trigrams.UPDATES) == []

@@ -7,7 +7,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import AdminDateWidget, AutocompleteSelect
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models
 from django.db.models import Exists, OuterRef, Q
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -17,10 +17,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TabbedTranslationAdmin
 
+from .. import trigrams
 from ..followup import services as followup
 from ..models import (
     Action,
     ActionCitation,
+    Body,
     DateKind,
     DuePrecision,
     ProgressUpdate,
@@ -28,7 +30,13 @@ from ..models import (
     Source,
 )
 from ..search import language_columns
-from .changelists import LargeListMixin, documents_matching, search_words
+from .changelists import (
+    LargeListMixin,
+    contains_any,
+    documents_matching,
+    search_words,
+    union_of_ids,
+)
 from .filters import (
     ActionEventFilter,
     ActionPartyCountryFilter,
@@ -379,26 +387,57 @@ class ActionAdmin(
     def get_search_results(self, request, queryset, search_term):
         """Every word in the action's title or description, or found by the public
         search in its document, or in a responsible body's name: subqueries, not
-        joins, so no ``DISTINCT``."""
+        joins, so no ``DISTINCT``. The actions that may hold a word are first
+        read through indexes (the texts' trigram indexes: migration 0024 on
+        PostgreSQL, ``agreements.trigrams`` on SQLite; the documents' search
+        index; the bodies): for a rare word only those are tested
+        (``search_words``)."""
+        fields = (*language_columns("title"), *language_columns("description"))
+        through = Action.responsible_bodies.through
+        body_names = [
+            f"body__{field}"
+            for field in (*language_columns("name"), *language_columns("short_name"))
+        ]
+
+        def bodies_named(word):
+            names = (*language_columns("name"), *language_columns("short_name"))
+            return Body.objects.filter(contains_any(names, word)).values("pk")
 
         def responsible(word):
-            names = Q()
-            for field in (*language_columns("name"), *language_columns("short_name")):
-                names |= Q(**{f"body__{field}__icontains": word})
             return Exists(
-                Action.responsible_bodies.through.objects.filter(
-                    names, action=OuterRef("pk")
+                through.objects.filter(
+                    contains_any(body_names, word), action=OuterRef("pk")
                 )
             )
 
         def in_document(word):
             return Q(document__in=documents_matching(word))
 
+        def holders(word):
+            connection = connections[queryset.db]
+            if connection.vendor == "postgresql":  # trigram indexes, migration 0024
+                own = Action.objects.filter(contains_any(fields, word))
+            elif trigrams.usable(connection, word):
+                own = Action.objects.filter(
+                    pk__in=trigrams.rows_holding(trigrams.ACTIONS, word)
+                )
+            else:
+                return None  # no index: every row is read
+            return union_of_ids(
+                own.values_list("pk", flat=True),
+                Action.objects.filter(in_document(word)).values_list("pk", flat=True),
+                # the bodies first (3,663), then their actions by index
+                through.objects.filter(body__in=bodies_named(word)).values_list(
+                    "action_id", flat=True
+                ),
+            )
+
         results = search_words(
             queryset,
             search_term,
-            (*language_columns("title"), *language_columns("description")),
+            fields,
             related=(in_document, responsible),
+            holders=holders,
         )
         return results, False
 
@@ -689,12 +728,43 @@ class ProgressUpdateAdmin(
 
     def get_search_results(self, request, queryset, search_term):
         """Every word in the update's title or its action's title (a foreign key:
-        no row repeated), or found by the public search in its document."""
+        no row repeated), or found by the public search in its document. The
+        updates that may hold a word are first read through indexes, as the
+        actions' are (``ActionAdmin.get_search_results``)."""
+
+        def in_document(word):
+            return Q(document__in=documents_matching(word))
+
+        def holders(word):
+            connection = connections[queryset.db]
+            titles = language_columns("title")
+            if connection.vendor == "postgresql":  # trigram indexes, migration 0024
+                own = ProgressUpdate.objects.filter(title__icontains=word)
+                actions = Action.objects.filter(contains_any(titles, word))
+            elif trigrams.usable(connection, word):
+                own = ProgressUpdate.objects.filter(
+                    pk__in=trigrams.rows_holding(trigrams.UPDATES, word)
+                )
+                actions = Action.objects.filter(
+                    pk__in=trigrams.rows_holding(trigrams.ACTIONS, word, titles)
+                )
+            else:
+                return None
+            updates = ProgressUpdate.objects
+            return union_of_ids(
+                own.values_list("pk", flat=True),
+                updates.filter(action__in=actions.values("pk")).values_list(
+                    "pk", flat=True
+                ),
+                updates.filter(in_document(word)).values_list("pk", flat=True),
+            )
+
         results = search_words(
             queryset,
             search_term,
             ("title", *language_columns("action__title")),
-            related=(lambda word: Q(document__in=documents_matching(word)),),
+            related=(in_document,),
+            holders=holders,
         )
         return results, False
 
