@@ -19,4 +19,4 @@ others. No lost edits: documents, events and bodies are edited with optimistic l
 (``VersionedAdminMixin``).
 """
 
-from . import documents, followup, quality, register, texts  # noqa: F401  (the admins)
+from . import documents, followup, quality, register, texts, updates  # noqa: F401
