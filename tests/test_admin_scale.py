@@ -525,6 +525,44 @@ def test_widgets_render_from_jinja2_and_the_admins_own_templates_still_resolve()
     assert isinstance(wrapper, DjangoTemplate)
 
 
+def test_empty_error_lists_render_nothing_without_a_template(admin_client, monkeypatch):
+    """Each field renders its list of errors, nearly always empty: those render as
+    nothing without asking for a template; a list with errors still renders."""
+    from django.forms.renderers import get_default_renderer
+    from django.forms.utils import ErrorDict, ErrorList
+
+    renderer = get_default_renderer()
+    asked = []
+    get_template = type(renderer).get_template
+    monkeypatch.setattr(
+        type(renderer),
+        "get_template",
+        lambda self, name: asked.append(name) or get_template(self, name),
+    )
+    document = bilateral_document()
+
+    response = admin_client.get(change_url(document))
+
+    assert response.status_code == HTTPStatus.OK
+    assert asked, "the form's widgets are rendered through the renderer"
+    assert not [name for name in asked if name.startswith("django/forms/errors/")]
+    for empty in (ErrorList(renderer=renderer), ErrorDict(renderer=renderer)):
+        assert str(empty) == "" and empty.as_ul() == "" and empty.as_text() == ""
+    listed = ErrorList(["Enter a date."], renderer=renderer)
+    assert str(listed) == '<ul class="errorlist"><li>Enter a date.</li></ul>'
+    assert listed.as_text() == "* Enter a date."
+
+
+def test_a_page_builds_the_admins_list_of_models_once(admin_client):
+    """The home page lists the models twice (its body and the navigation beside
+    it): one list, built once a request."""
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["app_list"]
+    assert response.context["app_list"] is response.context["available_apps"]
+
+
 def test_each_inline_builds_its_template_row_once(admin_client):
     """The row "Add another" copies is asked for five times a page (media, uploads,
     columns, the row, prepopulated fields); it is one form, built once."""

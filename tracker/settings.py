@@ -128,7 +128,7 @@ ROOT_URLCONF = "tracker.urls"
 # templates (in django.forms): a form or changelist row renders dozens of widgets, each
 # a template with includes, and Jinja2 compiles them to Python. Every other template,
 # the admin's widget wrappers included, is found by the Django engine after it
-# (FORM_RENDERER = TemplatesSetting asks the engines in this order).
+# (FORM_RENDERER, a TemplatesSetting, asks the engines in this order).
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.jinja2.Jinja2",
@@ -151,7 +151,8 @@ TEMPLATES = [
     },
 ]
 
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# TemplatesSetting, with empty lists of errors rendered without a template
+FORM_RENDERER = "agreements.renderers.FormRenderer"
 
 WSGI_APPLICATION = "tracker.wsgi.application"
 
