@@ -5,5 +5,6 @@
 - ``reminders`` and ``calendar``: the digests and the iCalendar feed;
 - ``views`` and ``urls``: the public dashboard under ``/follow-up/``.
 
-Its models live in ``agreements.models.followup``.
+Its models live in ``agreements.models.followup`` (actions, reminders) and
+``agreements.models.updates`` (progress updates).
 """

@@ -23,8 +23,6 @@ from .followup import (
     DateKind,
     DatePrecision,
     DuePrecision,
-    ProgressUpdate,
-    ProgressUpdateManager,
     ReminderLog,
     ReminderLogManager,
 )
@@ -55,6 +53,7 @@ from .texts import (
     DocumentIdentifier,
     DocumentIdentifierManager,
 )
+from .updates import ProgressUpdate, ProgressUpdateManager
 
 __all__ = [
     "Action",
