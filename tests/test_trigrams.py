@@ -139,8 +139,9 @@ def test_the_index_follows_files_texts(register):
 
 
 def test_migrate_refills_the_index_written_without_it(register):
-    """While migrations run the triggers are off (``search._drop_before_migrate``):
-    what is written then is indexed when they come back."""
+    """While migrations run the triggers are off
+    (``search_index._drop_before_migrate``): what is written then is indexed when
+    they come back."""
     search.remove_search_triggers(connection)
     late = DocumentFactory(title="Agreement on pipelines")
     assert late.pk not in indexed(trigrams.DOCUMENTS)
