@@ -308,6 +308,28 @@ def test_the_sources_list_reads_its_order_from_an_index(admin_client):
             assert "TEMP B-TREE" not in plan and "Sort Key" not in plan, plan
 
 
+@pytest.mark.skipif(
+    ON_POSTGRES, reason="PostgreSQL counts the documents after the limit (1 ms)"
+)
+def test_the_events_list_by_kind_reads_its_order_from_an_index(admin_client):
+    """The events' list filtered by kind walks ``agreements_event_kind_date`` to its
+    first rows: sorting every event of the kind, SQLite counted each one's documents
+    first."""
+    factories.EventFactory(kind=models.Event.Kind.STATE_VISIT)
+    with CaptureQueriesContext(connection) as queries:
+        changelist(admin_client, models.Event, {"kind__exact": "state_visit"})
+    (listed_sql,) = [
+        sql
+        for sql in sql_of(queries)
+        if sql.startswith('SELECT "agreements_event"."id"') and "ORDER BY" in sql
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {listed_sql}")
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "agreements_event_kind_date" in plan, plan
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
 def test_pages_past_the_cap_are_refused_with_a_message(admin_client, settings):
     for _ in range(3):
         bilateral_document()
